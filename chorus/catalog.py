@@ -1,0 +1,347 @@
+"""Gettext catalogs: templates from documents, msgmerge-style updates, states, safe writes.
+
+States of an entry:
+
+- ``untranslated``: empty msgstr;
+- ``fuzzy``: a draft to review, a machine translation or a translation of an older source text
+  (flag ``fuzzy``; a translator comment ``chorus: ...`` says where it came from);
+- ``translated``: written or accepted by a volunteer;
+- ``approved``: confirmed by a second volunteer (flag ``approved``).
+
+>>> entry = polib.POEntry(msgid="Stop the attacks!", msgstr="¡Paren los ataques!", flags=["fuzzy"])
+>>> state(entry)
+'fuzzy'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import polib
+from babel import Locale
+from babel.messages.catalog import Catalog
+from filelock import FileLock, Timeout
+from rapidfuzz import fuzz, process
+
+from .document import Document
+from .errors import ChorusError
+
+STATES = ("untranslated", "fuzzy", "translated", "approved")
+APPROVED = "approved"
+FUZZY = "fuzzy"
+ORIGIN = "chorus: "
+SOURCE_HASH = "X-Chorus-Source-Hash"
+DATE_HEADER = "X-Chorus-Date"
+LOCK_TIMEOUT = 30
+WRAP = 78
+_FUZZY_CUTOFF = 60  # msgmerge keeps a previous translation at about this similarity
+
+
+# --- states --------------------------------------------------------------------------------
+
+
+def state(entry: polib.POEntry) -> str:
+    if not entry.msgstr:
+        return "untranslated"
+    if FUZZY in entry.flags:
+        return "fuzzy"
+    if APPROVED in entry.flags:
+        return "approved"
+    return "translated"
+
+
+def set_state(entry: polib.POEntry, new_state: str) -> None:
+    """Move an entry to ``translated``, ``approved`` or ``fuzzy`` (flags only, text unchanged)."""
+    flags = [flag for flag in entry.flags if flag not in (FUZZY, APPROVED)]
+    if new_state == "fuzzy":
+        flags.insert(0, FUZZY)
+    elif new_state == "approved":
+        flags.append(APPROVED)
+    elif new_state != "translated":
+        raise ValueError(f"cannot set state {new_state!r}")
+    entry.flags = flags
+    if new_state != "fuzzy":
+        entry.previous_msgid = None
+
+
+def origin(entry: polib.POEntry) -> str | None:
+    """Where a draft came from, e.g. ``mt apertium`` or ``tm 100% other-statement``."""
+    for line in (entry.tcomment or "").splitlines():
+        if line.startswith(ORIGIN):
+            return line[len(ORIGIN):]
+    return None
+
+
+def set_origin(entry: polib.POEntry, value: str | None) -> None:
+    lines = [line for line in (entry.tcomment or "").splitlines() if not line.startswith(ORIGIN)]
+    if value:
+        lines.insert(0, ORIGIN + value)
+    entry.tcomment = "\n".join(lines)
+
+
+def live_entries(catalog: polib.POFile) -> list[polib.POEntry]:
+    return [entry for entry in catalog if not entry.obsolete]
+
+
+def stats(catalog: polib.POFile) -> dict[str, int]:
+    """Segments and source words, in total and per state."""
+    counts: Counter[str] = Counter()
+    for entry in live_entries(catalog):
+        words = len(entry.msgid.split())
+        current = state(entry)
+        counts["segments"] += 1
+        counts["words"] += words
+        counts[current] += 1
+        counts[f"{current}_words"] += words
+    return {key: counts.get(key, 0) for key in ("segments", "words", *STATES, *(f"{s}_words" for s in STATES))}
+
+
+# --- templates and merging -----------------------------------------------------------------
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def template(document: Document, source_ref: str, project_name: str, source_text: str) -> polib.POFile:
+    """The POT of a statement: one entry per distinct segment, references and block kinds."""
+    pot = polib.POFile(wrapwidth=WRAP)
+    pot.header = f"Template for the statement {project_name}, made by Chorus from {source_ref}."
+    pot.metadata = _headers(project_name, None, None)
+    pot.metadata[SOURCE_HASH] = source_hash(source_text)
+    if document.date:
+        pot.metadata[DATE_HEADER] = document.date.isoformat()
+    entries: dict[str, polib.POEntry] = {}
+    kinds: dict[str, list[str]] = {}
+    for block in document.blocks:
+        if not block.translatable:
+            continue
+        for text, line in block.segment_lines():
+            entry = entries.get(text)
+            if entry is None:
+                entry = entries[text] = polib.POEntry(msgid=text, msgstr="")
+                kinds[text] = []
+            entry.occurrences.append((source_ref, str(line)))
+            if block.kind not in kinds[text]:
+                kinds[text].append(block.kind)
+            links = [f"[{n}] {url}" for n, url in enumerate(block.links, 1) if f"][{n}]" in text]
+            for link in links:
+                if link not in kinds[text]:
+                    kinds[text].append(link)
+    for text, entry in entries.items():
+        entry.comment = "\n".join([", ".join(k for k in kinds[text] if not k.startswith("["))]
+                                  + [k for k in kinds[text] if k.startswith("[")])
+        pot.append(entry)
+    return pot
+
+
+def merge(pot: polib.POFile, old: polib.POFile | None, lang: str, project_name: str) -> polib.POFile:
+    """A catalog for ``lang`` that follows ``pot``, keeping what ``old`` already had.
+
+    Unchanged segments keep their translation and state; a changed segment takes the
+    translation of its closest old segment as a fuzzy draft with ``#| msgid``; segments no
+    longer in the source become obsolete (``#~``), as msgmerge does.
+    """
+    catalog = polib.POFile(wrapwidth=WRAP)
+    catalog.header = old.header if old and old.header else f"{Locale.parse(lang).english_name} translation of the statement {project_name}."
+    catalog.metadata = _headers(project_name, lang, old.metadata if old else None)
+    for key in (SOURCE_HASH, DATE_HEADER):
+        if key in pot.metadata:
+            catalog.metadata[key] = pot.metadata[key]
+    old_entries = {entry.msgid: entry for entry in (old or []) if entry.msgid}
+    used: set[str] = set()
+    unmatched: list[polib.POEntry] = []
+    for entry in pot:
+        new = polib.POEntry(msgid=entry.msgid, msgstr="", occurrences=list(entry.occurrences), comment=entry.comment)
+        previous = old_entries.get(entry.msgid)
+        if previous is not None:
+            _carry(previous, new)
+            used.add(previous.msgid)
+        else:
+            unmatched.append(new)
+        catalog.append(new)
+    _fuzzy_match(unmatched, [e for e in old_entries.values() if e.msgstr and e.msgid not in used], used)
+    for entry in old_entries.values():
+        if entry.msgid not in used and entry.msgstr:
+            catalog.append(_obsolete(entry))
+    return catalog
+
+
+def _carry(previous: polib.POEntry, new: polib.POEntry) -> None:
+    new.msgstr = previous.msgstr
+    new.flags = list(previous.flags)
+    new.tcomment = previous.tcomment
+    new.previous_msgid = previous.previous_msgid if FUZZY in previous.flags else None
+    if previous.obsolete and new.msgstr and FUZZY not in new.flags:
+        set_state(new, "fuzzy")  # a resurrected translation is worth a second look
+
+
+def _fuzzy_match(entries: list[polib.POEntry], candidates: list[polib.POEntry], used: set[str]) -> None:
+    if not entries or not candidates:
+        return
+    choices = {id(candidate): candidate.msgid for candidate in candidates}
+    by_id = {id(candidate): candidate for candidate in candidates}
+    for entry in entries:
+        if not choices:
+            return
+        best = process.extractOne(entry.msgid, choices, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+        if best is None:
+            continue
+        candidate = by_id[best[2]]
+        del choices[best[2]]
+        used.add(candidate.msgid)
+        entry.msgstr = candidate.msgstr
+        entry.tcomment = candidate.tcomment
+        entry.flags = [flag for flag in candidate.flags if flag not in (FUZZY, APPROVED)]
+        entry.flags.insert(0, FUZZY)
+        entry.previous_msgid = candidate.msgid
+
+
+def _obsolete(entry: polib.POEntry) -> polib.POEntry:
+    return polib.POEntry(
+        msgid=entry.msgid,
+        msgstr=entry.msgstr,
+        flags=list(entry.flags),
+        tcomment=entry.tcomment,
+        obsolete=True,
+    )
+
+
+def _headers(project_name: str, lang: str | None, old: dict | None) -> dict[str, str]:
+    now = dt.datetime.now(dt.timezone.utc)
+    catalog = Catalog(
+        locale=Locale.parse(lang) if lang else None,
+        project=project_name,
+        version="1",
+        creation_date=now,
+        revision_date=now,
+        last_translator="Chorus",
+        language_team=f"{Locale.parse(lang).english_name} volunteers" if lang else "Volunteers",
+        fuzzy=False,
+    )
+    headers = {name: value.strip() for name, value in catalog.mime_headers}
+    headers.pop("Report-Msgid-Bugs-To", None)
+    if old:
+        for key in ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team"):
+            if old.get(key):
+                headers[key] = old[key]
+        for key, value in old.items():
+            if key.startswith("X-") and key not in (SOURCE_HASH, DATE_HEADER, "X-Generator"):
+                headers[key] = value
+    return headers
+
+
+def touch_revision(catalog: polib.POFile, translator: str | None = None) -> None:
+    """Record who changed the catalog and when (``PO-Revision-Date``, ``Last-Translator``)."""
+    catalog.metadata["PO-Revision-Date"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M%z")
+    if translator:
+        catalog.metadata["Last-Translator"] = translator
+
+
+# --- reading and writing --------------------------------------------------------------------
+
+
+def read(path: Path) -> polib.POFile:
+    """Parse a PO or POT file; a broken file is a :class:`ChorusError` naming it."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ChorusError(f"{path}: no such catalog") from None
+    except OSError as error:
+        raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+        return polib.pofile(text, wrapwidth=WRAP)
+    except (UnicodeDecodeError, OSError, ValueError) as error:
+        raise ChorusError(f"{path}: not a valid PO file ({_reason(error)})") from None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8"
+    return str(error).strip() or type(error).__name__
+
+
+def render(catalog: polib.POFile) -> str:
+    return catalog.__unicode__()
+
+
+def write(catalog: polib.POFile, path: Path) -> None:
+    """Write atomically under the catalog's lock."""
+    with locked(path):
+        write_unlocked(catalog, path)
+
+
+def write_unlocked(catalog: polib.POFile, path: Path) -> None:
+    """Write atomically; the caller holds :func:`locked` for ``path``."""
+    atomic_write(Path(path), render(catalog))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Temp file in the same folder, fsync, rename: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fchmod(stream.fileno(), _file_mode(path))
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's mode; a new file gets the usual 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def lock_path(path: Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the per-catalog lock (shared by every process that writes this catalog)."""
+    lock = FileLock(str(lock_path(path)), timeout=timeout)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise ChorusError(f"{path}: locked by another writer for {timeout:.0f} s; try again") from None
+
+
+@contextmanager
+def editing(path: Path) -> Iterator[polib.POFile]:
+    """Read, change and write a catalog under its lock; nothing is written if the block fails."""
+    with locked(path):
+        catalog = read(path)
+        yield catalog
+        write_unlocked(catalog, path)

@@ -1,0 +1,215 @@
+"""The ``chorus`` command: a thin layer that parses arguments, calls the library and prints.
+
+Commands of each area live in ``chorus/commands/``; this module holds the group, the shared
+options and the error handling that turns a :class:`ChorusError` into one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import catalog
+from .errors import ChorusError
+from .project import Project, parse_langs
+from .segment import segments
+
+console = Console(width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True)
+
+
+class ChorusGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ChorusError as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            click.echo("chorus: interrupted", err=True)
+            ctx.exit(130)
+        except OSError as error:
+            where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+            fail(f"{where}{error.strerror or error}")
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"chorus: error: {message}", err=True)
+    sys.exit(code)
+
+
+def project_option(function):
+    """``--project DIR`` on every command (default: the current folder or $CHORUS_PROJECT)."""
+
+    @click.option(
+        "--project",
+        "project_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CHORUS_PROJECT",
+        default=".",
+        show_default=True,
+        help="Project folder (the one with chorus.toml).",
+    )
+    @functools.wraps(function)
+    def wrapper(*args, project_dir: Path, **kwargs):
+        return function(*args, project=Project.load(project_dir), **kwargs)
+
+    return wrapper
+
+
+def progress_bar():
+    """A progress bar on stderr for long work; silent when stderr is not a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    )
+
+
+@click.group(cls=ChorusGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chorus")
+def cli():
+    """Chorus: translate short statements into many languages with volunteers.
+
+    \b
+    A typical run:
+      chorus init --source-lang en --langs es,fr,de
+      chorus add "Stop the Attacks.txt"
+      chorus status
+    """
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--source-lang", default="en", show_default=True, help="Language the statements are written in.")
+@click.option("--langs", required=True, help="Target languages, comma separated: es,fr,de.")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project folder (same as DIRECTORY).")
+def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path | None):
+    """Create chorus.toml, source/ and translations/ in DIRECTORY (default: here)."""
+    folder = directory or project_dir or Path(".")
+    targets = parse_langs(langs)
+    project = Project.create(folder, source_lang, targets)
+    click.echo(f"Created {project.root / 'chorus.toml'}: {project.config.source_lang} → "
+               f"{', '.join(project.config.langs)}")
+    click.echo("Next: chorus add STATEMENT.txt")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--slug", help="Name of the statement (default: from the file name).")
+@project_option
+def add(files: tuple[Path, ...], slug: str | None, project: Project):
+    """Copy statements into source/ and make their catalogs."""
+    from .ingest import apply, plan_add
+
+    with progress_bar() as bar:
+        task = bar.add_task("Reading", total=len(files))
+        plans = []
+        for file in files:
+            plans.extend(plan_add(project, [file], slug, known=plans))
+            bar.advance(task)
+        task = bar.add_task("Writing catalogs", total=len(plans))
+        for plan in plans:
+            apply(project, [plan])
+            bar.advance(task)
+    for plan in plans:
+        segments_count = len(plan.template)
+        click.echo(f"{plan.slug}: {segments_count} segments → {len(plan.langs)} languages "
+                   f"({project.relative(project.statement_dir(plan.slug))}/)")
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@project_option
+def update(slugs: tuple[str, ...], project: Project):
+    """Re-read edited sources; keep translations of unchanged segments."""
+    from .ingest import apply, plan_update
+
+    plans = plan_update(project, list(slugs))
+    if not plans:
+        click.echo("No statements yet: use 'chorus add FILE'.")
+        return
+    before = {plan.slug: _entry_ids(project, plan.slug, plan.langs) for plan in plans}
+    apply(project, plans)
+    for plan in plans:
+        current = {entry.msgid for entry in plan.template}
+        old = before[plan.slug]
+        click.echo(f"{plan.slug}: {len(current)} segments, {len(current - old)} new or changed, "
+                   f"{len(old - current)} gone")
+
+
+def _entry_ids(project: Project, slug: str, langs: list[str]) -> set[str]:
+    path = project.template_path(slug)
+    return {entry.msgid for entry in catalog.read(path)} if path.exists() else set()
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@project_option
+def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, project: Project):
+    """Progress per statement and language."""
+    from .status import collect
+
+    rows = collect(project, list(slugs), list(langs))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No statements yet: use 'chorus add FILE'.")
+        return
+    table = Table(title="Translation status (segments, and % of the statement)")
+    table.add_column("statement", no_wrap=True)
+    table.add_column("lang", no_wrap=True)
+    for heading in ("segments", "words", "untranslated", "draft", "translated", "approved"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for row in rows:
+        cells = [f"{row[key]} {row['percent'][key]:>3.0f}%" for key in ("untranslated", "fuzzy", "translated", "approved")]
+        table.add_row(row["statement"], row["lang"], str(row["segments"]), str(row["words"]), *cells)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("file", required=False, default="-", type=click.Path(allow_dash=True, path_type=Path))
+@click.option("--lang", required=True, help="Language of the text.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of strings.")
+def segment(file: Path, lang: str, as_json: bool):
+    """Print the sentence segments of a text, one per line (FILE or - for standard input)."""
+    from .project import normalize_lang
+    from .sources import decode_statement, read_statement
+
+    lang = normalize_lang(lang)
+    if str(file) == "-":
+        text = decode_statement(sys.stdin.buffer.read(), "standard input")
+    else:
+        text = read_statement(file)
+    found = [s for paragraph in _paragraphs(text) for s in segments(paragraph, lang)]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+    else:
+        for line in found:
+            click.echo(line)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank lines separate paragraphs; the lines of one paragraph are one text."""
+    import re
+
+    return [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", text) if part.strip()]
+
+
+def main() -> None:
+    cli(prog_name="chorus")
+
+
+from . import commands  # noqa: E402  (registers the commands of the other areas)
+
+commands.register(cli)

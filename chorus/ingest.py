@@ -1,0 +1,128 @@
+"""Ingest statements: source file → document → template → one catalog per language.
+
+Work happens in two steps so that bad input changes nothing: :func:`plan_add` and
+:func:`plan_update` read, check and compute everything, :func:`apply` writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polib
+
+from . import catalog
+from .document import Document, format_for, parse
+from .errors import ChorusError
+from .project import SOURCE_SUFFIXES, Project, check_slug, slugify
+from .sources import read_statement
+
+
+@dataclass
+class Plan:
+    """What ingesting one statement will write."""
+
+    slug: str
+    source: Path
+    text: str
+    document: Document
+    template: polib.POFile
+    write_source: bool = False
+    langs: list[str] = field(default_factory=list)
+
+
+def plan_add(project: Project, files: list[str | Path], slug: str | None = None,
+             known: list[Plan] = ()) -> list[Plan]:
+    """Plans for ``files``; ``known`` are plans already made in the same run."""
+    if slug and len(files) + len(known) > 1:
+        raise ChorusError("--slug names one statement; give one file with it")
+    plans: list[Plan] = []
+    for file in files:
+        path = Path(file)
+        text = read_statement(path)
+        name = check_slug(slug) if slug else _slug_from(path)
+        if any(plan.slug == name for plan in [*known, *plans]):
+            raise ChorusError(f"{path}: two files would both be named {name!r}; use --slug")
+        destination = _destination(project, name, path, text)
+        plans.append(_plan(project, name, destination, text, write_source=_needs_write(destination, text)))
+    return plans
+
+
+def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
+    plans = []
+    for slug in project.resolve(slugs):
+        source = project.source_path(slug)
+        text = read_statement(source)
+        plans.append(_plan(project, slug, source, text, write_source=_needs_write(source, text)))
+    return plans
+
+
+def apply(project: Project, plans: list[Plan]) -> None:
+    """Write sources, templates and catalogs; each file atomically, catalogs under their lock."""
+    for plan in plans:
+        if plan.write_source:
+            catalog.atomic_write(plan.source, plan.text)
+        _write_if_changed(project.template_path(plan.slug), catalog.render(plan.template))
+        for lang in plan.langs:
+            path = project.catalog_path(plan.slug, lang)
+            with catalog.locked(path):
+                old = catalog.read(path) if path.exists() else None
+                merged = catalog.merge(plan.template, old, lang, plan.slug)
+                _write_if_changed(path, catalog.render(merged))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Leave a file alone when only its creation date would change (keeps re-runs quiet in git)."""
+    try:
+        old = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        old = None
+    if old is None or _without_dates(old) != _without_dates(text):
+        catalog.atomic_write(path, text)
+
+
+def _without_dates(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.startswith(('"POT-Creation-Date:', '"PO-Revision-Date:'))]
+
+
+def _plan(project: Project, slug: str, source: Path, text: str, write_source: bool) -> Plan:
+    document = parse(text, project.config.source_lang, format_for(source.name))
+    if not any(block.segments for block in document.blocks):
+        raise ChorusError(f"{source}: has no text to translate")
+    reference = f"source/{source.name}"
+    pot = catalog.template(document, reference, slug, text)
+    for lang in project.config.langs:  # refuse broken catalogs before anything is written
+        path = project.catalog_path(slug, lang)
+        if path.exists():
+            catalog.read(path)
+    return Plan(slug, source, text, document, pot, write_source, list(project.config.langs))
+
+
+def _slug_from(path: Path) -> str:
+    slug = slugify(path.name)
+    if not slug:
+        raise ChorusError(f"{path}: cannot make a statement name from this file name; pass --slug NAME")
+    return slug
+
+
+def _destination(project: Project, slug: str, path: Path, text: str) -> Path:
+    suffix = path.suffix.lower() if path.suffix.lower() in SOURCE_SUFFIXES else ".txt"
+    destination = project.source_dir / f"{slug}{suffix}"
+    for other in SOURCE_SUFFIXES:
+        existing = project.source_dir / f"{slug}{other}"
+        if not existing.is_file() or existing.resolve() == path.resolve():
+            continue
+        if existing != destination or read_statement(existing) != text:
+            raise ChorusError(
+                f"{path}: source/{existing.name} already exists with other content; edit it there "
+                f"and run 'chorus update {slug}', or choose another name with --slug"
+            )
+    return destination
+
+
+def _needs_write(destination: Path, text: str) -> bool:
+    """True unless the file already holds exactly this UTF-8 text."""
+    try:
+        return destination.read_bytes() != text.encode("utf-8")
+    except FileNotFoundError:
+        return True

@@ -1,0 +1,76 @@
+"""Read a statement file as text, refusing what is not one with a clear reason.
+
+Statements arrive by e-mail in whatever encoding the sender's program chose. We try UTF-8
+(with or without a byte-order mark), then an encoding the file declares, then the most likely
+one; line ends become ``\\n``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from .errors import ChorusError
+
+MAX_BYTES = 2 * 1024 * 1024  # a statement is a few KB; a 2 MB one is a mistake
+_DECLARED = re.compile(rb"(?:coding|charset|encoding)[=:]\s*[\"']?([-\w.]+)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def read_statement(path: str | Path) -> str:
+    """The decoded text of a statement file, with ``\\n`` line ends."""
+    path = Path(path)
+    if not path.exists():
+        raise ChorusError(f"{path}: no such file")
+    if path.is_dir():
+        raise ChorusError(f"{path}: is a directory, not a statement file")
+    if not path.is_file():
+        raise ChorusError(f"{path}: not a regular file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ChorusError(f"{path}: too large for a statement ({size / 1e6:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
+    return decode_statement(data, str(path))
+
+
+def decode_statement(data: bytes, name: str = "input") -> str:
+    if not data.strip():
+        raise ChorusError(f"{name}: is empty")
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ChorusError(f"{name}: looks like a binary file, not text")
+    text = _decode(data, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        raise ChorusError(f"{name}: looks like a binary file, not text (control characters)")
+    if not text.strip():
+        raise ChorusError(f"{name}: is empty")
+    return text
+
+
+def _decode(data: bytes, name: str) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                raise ChorusError(f"{name}: starts with a {encoding.upper()} mark but is not {encoding.upper()}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED.search(data[:1024])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    guess = from_bytes(data).best()
+    if guess is not None and guess.encoding and guess.chaos < 0.2:
+        return str(guess)
+    raise ChorusError(f"{name}: cannot decode the text (not UTF-8, and no likely encoding found)")

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install the Debian packages Chorus needs when they are missing (as root), or print the command.
+#   gettext            msgfmt, to check catalogs
+#   apertium + pairs   the offline machine translation engine
+#   apertium-apy       Apertium's HTTP server, the shared engine of a team
+#   chromium           the real browser the web UI tests drive
+#   python3-venv       virtual environments on Debian
+# With --bench, also the peers the benchmarks compare against (po4a).
+set -euo pipefail
+
+packages=(gettext apertium apertium-eng-spa apertium-apy chromium)
+if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  packages+=(python3-venv)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(po4a)
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "Not a Debian-like system: install these with your package manager: ${packages[*]}" >&2
+  exit 0
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
