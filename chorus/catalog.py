@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
@@ -258,9 +259,60 @@ def read(path: Path) -> polib.POFile:
         raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
     try:
         text = data.decode("utf-8")
-        return polib.pofile(text, wrapwidth=WRAP)
+        check_syntax(text)
+        catalog = polib.pofile(text, wrapwidth=WRAP)
     except (UnicodeDecodeError, OSError, ValueError) as error:
         raise ChorusError(f"{path}: not a valid PO file ({_reason(error)})") from None
+    _check_duplicates(catalog, path)
+    return catalog
+
+
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD_LINE = re.compile(r"(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+" + _STRING + r"[ \t]*")
+_CONTINUATION = re.compile(r"[ \t]*" + _STRING + r"[ \t]*")
+_NEXT = {  # which keyword may follow which
+    None: {"msgctxt", "msgid"},
+    "msgctxt": {"msgid"},
+    "msgid": {"msgid_plural", "msgstr"},
+    "msgid_plural": {"msgstr[]"},
+    "msgstr": {"msgctxt", "msgid"},
+    "msgstr[]": {"msgstr[]", "msgctxt", "msgid"},
+}
+
+
+def check_syntax(text: str) -> None:
+    """Raise ValueError naming the first line that is not PO syntax.
+
+    polib accepts some broken files silently (a keyword without quotes, a msgid without a
+    msgstr); a catalog we cannot trust must not be rewritten.
+    """
+    previous = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        keyword = _KEYWORD_LINE.fullmatch(stripped)
+        if keyword:
+            name = keyword.group(1)
+            name = "msgstr[]" if name.startswith("msgstr[") else name
+            if name not in _NEXT[previous]:
+                raise ValueError(f"line {number}: unexpected {keyword.group(1)}")
+            previous = name
+        elif not (_CONTINUATION.fullmatch(line) and previous):
+            raise ValueError(f"line {number}: not PO syntax: {stripped[:40]!r}")
+    if previous in ("msgctxt", "msgid", "msgid_plural"):
+        raise ValueError("the last entry has no msgstr")
+
+
+def _check_duplicates(catalog: polib.POFile, path: Path) -> None:
+    seen: set[tuple[str | None, str]] = set()
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        key = (entry.msgctxt, entry.msgid)
+        if key in seen:
+            raise ChorusError(f"{path}: not a valid PO file (duplicate msgid {entry.msgid[:40]!r})")
+        seen.add(key)
 
 
 def _reason(error: Exception) -> str:

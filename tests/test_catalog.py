@@ -1,0 +1,196 @@
+import multiprocessing
+import os
+from pathlib import Path
+
+import polib
+import pytest
+
+from chorus import catalog
+from chorus.document import parse
+from chorus.errors import ChorusError
+from chorus.ingest import apply, plan_add, plan_update
+from conftest import msgfmt_check
+
+STATEMENT = """3 March 2024
+
+Stop the Attacks
+
+They attacked the picket line. Stop the attacks!
+
+Stop the attacks!
+Solidarity forever!
+
+Harbour Solidarity Network
+"""
+
+
+def add(project, tmp_path, text=STATEMENT, name="stop.txt"):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    apply(project, plan_add(project, [source]))
+    return project.catalog_path("stop", "es")
+
+
+def test_template_has_one_entry_per_distinct_segment(project, tmp_path):
+    add(project, tmp_path)
+    pot = catalog.read(project.template_path("stop"))
+    ids = [entry.msgid for entry in pot]
+    assert ids == ["Stop the Attacks", "They attacked the picket line.", "Stop the attacks!",
+                   "Solidarity forever!", "Harbour Solidarity Network"]
+    repeated = pot.find("Stop the attacks!")
+    assert repeated.occurrences == [("source/stop.txt", "5"), ("source/stop.txt", "7")]
+    assert repeated.comment == "paragraph, slogan"
+    assert pot.find("Stop the Attacks").comment == "title"
+    assert "3 March 2024" not in ids  # the dateline is a date, not a segment
+    assert pot.metadata["X-Chorus-Date"] == "2024-03-03"
+
+
+def test_catalogs_have_babel_headers_and_pass_msgfmt(project, tmp_path):
+    path = add(project, tmp_path)
+    po = catalog.read(path)
+    assert po.metadata["Language"] == "es"
+    assert po.metadata["Plural-Forms"].startswith("nplurals=2;")
+    assert "charset=utf-8" in po.metadata["Content-Type"]
+    for key in ("Last-Translator", "PO-Revision-Date", "Project-Id-Version"):
+        assert po.metadata[key]
+    for lang in ("es", "fr", "de"):
+        msgfmt_check(project.catalog_path("stop", lang))
+    assert catalog.read(project.catalog_path("stop", "de")).metadata["Language"] == "de"
+
+
+def translate_all(path, flags=()):
+    po = catalog.read(path)
+    for entry in po:
+        entry.msgstr = "ES: " + entry.msgid
+        entry.flags = list(flags)
+    catalog.write(po, path)
+
+
+def test_update_keeps_unchanged_fuzzies_changed_and_obsoletes_removed(project, tmp_path):
+    path = add(project, tmp_path)
+    translate_all(path, flags=["approved"])
+    edited = STATEMENT.replace("They attacked the picket line.", "They attacked the picket line again.")
+    edited = edited.replace("Solidarity forever!\n", "")
+    project.source_path("stop").write_text(edited, encoding="utf-8")
+    apply(project, plan_update(project, ["stop"]))
+    po = catalog.read(path)
+    kept = po.find("Stop the Attacks")
+    assert kept.msgstr == "ES: Stop the Attacks" and catalog.state(kept) == "approved"
+    changed = po.find("They attacked the picket line again.")
+    assert catalog.state(changed) == "fuzzy"
+    assert changed.previous_msgid == "They attacked the picket line."
+    assert changed.msgstr == "ES: They attacked the picket line."
+    gone = po.find("Solidarity forever!", include_obsolete_entries=True)
+    assert gone.obsolete and gone.msgstr == "ES: Solidarity forever!"
+    msgfmt_check(path)
+    text = path.read_text(encoding="utf-8")
+    assert '#| msgid "They attacked the picket line."' in text
+    assert '#~ msgid "Solidarity forever!"' in text
+
+
+def test_update_resurrects_an_obsolete_translation_as_a_draft(project, tmp_path):
+    path = add(project, tmp_path)
+    translate_all(path)
+    source = project.source_path("stop")
+    source.write_text(STATEMENT.replace("Solidarity forever!\n", ""), encoding="utf-8")
+    apply(project, plan_update(project, ["stop"]))
+    source.write_text(STATEMENT, encoding="utf-8")
+    apply(project, plan_update(project, ["stop"]))
+    entry = catalog.read(path).find("Solidarity forever!")
+    assert entry.msgstr == "ES: Solidarity forever!" and catalog.state(entry) == "fuzzy"
+
+
+def test_a_new_target_language_gets_its_catalogs_on_update(project, tmp_path):
+    add(project, tmp_path)
+    config = project.root / "chorus.toml"
+    config.write_text(config.read_text().replace('"de"]', '"de", "it"]'), encoding="utf-8")
+    from chorus.project import Project
+
+    project = Project.load(project.root)
+    apply(project, plan_update(project, []))
+    assert project.catalog_path("stop", "it").is_file()
+    msgfmt_check(project.catalog_path("stop", "it"))
+
+
+def test_rerun_without_changes_rewrites_nothing(project, tmp_path):
+    path = add(project, tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in project.translations_dir.rglob("*.po*")}
+    apply(project, plan_update(project, []))
+    after = {p: p.stat().st_mtime_ns for p in project.translations_dir.rglob("*.po*")}
+    assert before == after and path in before
+
+
+def test_states_and_origin():
+    entry = polib.POEntry(msgid="Hi", msgstr="")
+    assert catalog.state(entry) == "untranslated"
+    entry.msgstr = "Hola"
+    catalog.set_state(entry, "fuzzy")
+    catalog.set_origin(entry, "mt apertium")
+    assert catalog.state(entry) == "fuzzy" and catalog.origin(entry) == "mt apertium"
+    catalog.set_state(entry, "translated")
+    assert catalog.state(entry) == "translated"
+    catalog.set_state(entry, "approved")
+    assert catalog.state(entry) == "approved" and entry.flags == ["approved"]
+
+
+def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
+    path = tmp_path / "es.po"
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "es"}
+    po.append(polib.POEntry(msgid="Hi", msgstr="Hola"))
+    catalog.write(po, path)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        with catalog.editing(path) as editing:
+            editing[0].msgstr = "half-written"
+            raise Boom
+    assert catalog.read(path)[0].msgstr == "Hola"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".es.po.lock", "es.po"]
+    assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _append_entries(path: str, prefix: str, count: int) -> None:
+    for index in range(count):
+        with catalog.editing(Path(path)) as po:
+            po.append(polib.POEntry(msgid=f"{prefix} {index}", msgstr="x"))
+
+
+def test_concurrent_processes_lose_no_write(tmp_path):
+    path = tmp_path / "es.po"
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    catalog.write(po, path)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_entries, args=(str(path), f"w{n}", 15)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert len(catalog.read(path)) == 60
+    msgfmt_check(path)
+
+
+def test_malformed_catalog_is_a_clear_error(tmp_path):
+    path = tmp_path / "es.po"
+    path.write_text('msgid "a"\nmsgstr "b"\nmsgid garbage\n', encoding="utf-8")
+    with pytest.raises(ChorusError, match="not a valid PO file"):
+        catalog.read(path)
+
+
+def test_links_are_listed_for_the_translator(project, tmp_path):
+    text = "# Title\n\nRead [the report](https://example.org/r) now.\n"
+    source = tmp_path / "links.md"
+    source.write_text(text, encoding="utf-8")
+    apply(project, plan_add(project, [source]))
+    entry = catalog.read(project.template_path("links")).find("Read [the report][1] now.")
+    assert entry.comment == "paragraph\n[1] https://example.org/r"
+    assert parse(text, "en", "markdown").source() == text
