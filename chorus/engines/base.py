@@ -1,0 +1,309 @@
+"""What every machine engine shares: errors, HTTP with timeouts and retries, a result cache.
+
+An engine turns a list of source texts into a list of drafts (``None`` where one text failed)
+for one language pair. Offline engines (Apertium) run a local program; online engines talk
+HTTP. :class:`HTTPEngine` owns everything online engines have in common:
+
+- every request has a timeout (deep-translator sets none: its module-level ``requests`` is
+  replaced by :data:`HTTP`, which adds one and records the status of each answer);
+- failed requests are retried with exponential backoff, connection failures fail fast;
+- after HTTP 429 the engine pauses (``Retry-After`` when given) before it asks again;
+- results are kept in a sqlite cache under the project's private folder, so one text is never
+  sent twice to the same engine for the same pair.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, ClassVar, Iterable
+
+import requests
+
+from ..errors import ChorusError
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 2
+DEFAULT_BACKOFF = 0.5
+MAX_PAUSE = 60.0
+
+
+class EngineError(ChorusError):
+    """An engine cannot translate a language pair right now (the whole batch failed)."""
+
+
+class EngineUnavailable(EngineError):
+    """Not installed, not configured, no API key, or the pair is not served."""
+
+
+class EngineUnreachable(EngineError):
+    """The service did not answer (connection refused, DNS, timeout)."""
+
+
+class RateLimited(EngineError):
+    """The service answered HTTP 429 again after the pause."""
+
+
+@dataclass
+class PairStatus:
+    """What an engine can do for one pair on this machine, and the fix when it cannot."""
+
+    source: str
+    target: str
+    served: bool
+    detail: str = ""
+    fix: str = ""
+
+
+@dataclass
+class Engine:
+    """Base of every engine. Subclasses set ``name`` and implement :meth:`translate_batch`.
+
+    ``settings`` is the engine's table from chorus.toml (``[apy] url = ...``), ``cache_dir``
+    the folder for caches (``project.private_dir / "cache"``).
+    """
+
+    settings: dict = field(default_factory=dict)
+    cache_dir: Path | None = None
+
+    name = "engine"
+    online = False
+    batch_size = 1000  # texts per call: a pretranslation run saves its catalogs after each call
+    description = ""
+
+    # --- what subclasses provide -------------------------------------------------------------
+    def code(self, lang: str) -> str | None:
+        """The engine's code for a Chorus language code (``pt_BR``), or None when unknown."""
+        return lang
+
+    def pair_status(self, source: str, target: str) -> PairStatus:
+        served = self.code(source) is not None and self.code(target) is not None
+        return PairStatus(source, target, served, "" if served else "language not supported")
+
+    def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
+        raise NotImplementedError
+
+    # --- shared --------------------------------------------------------------------------------
+    def check_pair(self, source: str, target: str) -> None:
+        status = self.pair_status(source, target)
+        if not status.served:
+            fix = f" ({status.fix})" if status.fix else ""
+            raise EngineUnavailable(f"{self.name} cannot translate {source}→{target}: {status.detail}{fix}")
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str | None]:
+        """Drafts for ``texts`` in order; raises :class:`EngineError` when the pair fails as a whole."""
+        if not texts:
+            return []
+        self.check_pair(source, target)
+        return self.translate_batch(list(texts), source, target)
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+_timeout: contextvars.ContextVar[float] = contextvars.ContextVar("chorus_http_timeout", default=DEFAULT_TIMEOUT)
+_last_answer: contextvars.ContextVar[dict | None] = contextvars.ContextVar("chorus_http_answer", default=None)
+
+
+class TimedRequests:
+    """Stands in for the ``requests`` module inside deep-translator's engine modules.
+
+    Every ``get``/``post`` gets the timeout of the engine call in progress, and the status and
+    ``Retry-After`` of the answer are kept for :class:`HTTPEngine` (deep-translator reports a
+    429 differently per engine, or not at all).
+    """
+
+    def __getattr__(self, name):
+        return getattr(requests, name)
+
+    def request(self, method: str, url: str, **kwargs):
+        kwargs["timeout"] = _timeout.get()
+        response = requests.request(method, url, **kwargs)
+        _last_answer.set({"status": response.status_code, "retry_after": response.headers.get("Retry-After")})
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+
+HTTP = TimedRequests()
+
+
+def install_http(module) -> None:
+    """Route a deep-translator module's requests through :data:`HTTP`."""
+    module.requests = HTTP
+
+
+class ResultCache:
+    """sqlite: (engine, source, target, text) → translation. Safe across processes."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, engine TEXT, source TEXT,"
+                       " target TEXT, text TEXT, translation TEXT, created REAL)")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+        return db
+
+    @staticmethod
+    def key(engine: str, source: str, target: str, text: str) -> str:
+        return hashlib.sha256("\0".join((engine, source, target, text)).encode("utf-8")).hexdigest()
+
+    def get(self, engine: str, source: str, target: str, text: str) -> str | None:
+        row = self._connect().execute(
+            "SELECT translation FROM results WHERE key = ?", (self.key(engine, source, target, text),)
+        ).fetchone()
+        return row[0] if row else None
+
+    def put(self, engine: str, source: str, target: str, text: str, translation: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (self.key(engine, source, target, text), engine, source, target, text, translation,
+                        time.time()))
+
+
+@dataclass
+class HTTPEngine(Engine):
+    """An online engine: timeouts, retries with backoff, a pause after 429, a result cache.
+
+    Subclasses implement :meth:`request` (one text, one HTTP exchange) and usually
+    :meth:`code`; settings from chorus.toml may set ``timeout``, ``retries``, ``backoff``.
+    """
+
+    online = True
+    batch_size = 20
+    key_variable: ClassVar[str | None] = None  # environment variable holding the API key
+    sleep: Callable[[float], None] = time.sleep  # tests may pass their own
+
+    def __post_init__(self):
+        self.timeout = float(self.settings.get("timeout", DEFAULT_TIMEOUT))
+        self.retries = int(self.settings.get("retries", DEFAULT_RETRIES))
+        self.backoff = float(self.settings.get("backoff", DEFAULT_BACKOFF))
+        self.paused_until = 0.0
+        self.requests_sent = 0
+        self.cache = ResultCache(self.cache_dir / "mt.sqlite3") if self.cache_dir else None
+
+    # --- what subclasses provide ---------------------------------------------------------------
+    def request(self, text: str, source: str, target: str) -> str:
+        """Translate one text with one call of the service (codes already mapped)."""
+        raise NotImplementedError
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.key_variable) if self.key_variable else None
+
+    def missing_configuration(self) -> str | None:
+        """Why the engine cannot run at all (no key, no URL), with the fix; None when ready."""
+        if self.key_variable and not self.api_key():
+            return f"no API key: set the environment variable {self.key_variable}"
+        return None
+
+    def pair_status(self, source: str, target: str) -> PairStatus:
+        problem = self.missing_configuration()
+        if problem:
+            return PairStatus(source, target, False, problem)
+        for lang in (source, target):
+            if self.code(lang) is None:
+                return PairStatus(source, target, False, f"{lang} is not a language of {self.name}")
+        return PairStatus(source, target, True, "online (not checked)")
+
+    # --- the shared loop -------------------------------------------------------------------------
+    def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
+        src, tgt = self.code(source), self.code(target)
+        results: list[str | None] = []
+        for text in texts:
+            cached = self.cache.get(self.name, src, tgt, text) if self.cache else None
+            if cached is not None:
+                results.append(cached)
+                continue
+            translation = self._with_retries(text, src, tgt)
+            if translation is not None and self.cache:
+                self.cache.put(self.name, src, tgt, text, translation)
+            results.append(translation)
+        return results
+
+    def _with_retries(self, text: str, src: str, tgt: str) -> str | None:
+        """One text: retry server errors with backoff; unreachable or 429-again fail the batch."""
+        attempt = 0
+        while True:
+            self._wait_for_pause()
+            token = _timeout.set(self.timeout)
+            _last_answer.set(None)
+            try:
+                self.requests_sent += 1
+                result = self.request(text, src, tgt)
+                if not isinstance(result, str) or not result.strip():
+                    return None
+                return result
+            except (requests.ConnectionError, requests.Timeout) as error:
+                raise EngineUnreachable(f"{self.name} did not answer ({_short(error)})") from None
+            except EngineError:
+                raise
+            except Exception:  # deep-translator raises its own types for every failure
+                answer = _last_answer.get() or {}
+                status = answer.get("status")
+                if status == 429:
+                    if attempt >= self.retries:
+                        raise RateLimited(f"{self.name} answered 429 Too Many Requests {attempt + 1} times") from None
+                    self._pause(answer.get("retry_after"), attempt)
+                elif status in (401, 403):
+                    raise EngineUnavailable(f"{self.name} refused the API key (HTTP {status})") from None
+                elif attempt >= self.retries or (status is not None and 400 <= status < 500):
+                    return None  # this text failed; the next one may still work
+                else:
+                    self.sleep(self.backoff * 2 ** attempt)
+                attempt += 1
+            finally:
+                _timeout.reset(token)
+
+    def _pause(self, retry_after: str | None, attempt: int) -> None:
+        try:
+            seconds = float(retry_after) if retry_after else self.backoff * 2 ** (attempt + 1)
+        except ValueError:
+            seconds = self.backoff * 2 ** (attempt + 1)
+        self.paused_until = time.monotonic() + min(max(seconds, 0.0), MAX_PAUSE)
+
+    def _wait_for_pause(self) -> None:
+        remaining = self.paused_until - time.monotonic()
+        if remaining > 0:
+            self.sleep(remaining)
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "Temporary failure"):
+        if marker in text:
+            return marker.lower()
+    return type(error).__name__
+
+
+def first_code(lang: str, known: Iterable[str], aliases: dict[str, str] | None = None) -> str | None:
+    """The first of ``pt-BR``, ``pt`` (after ``aliases``) that an engine knows.
+
+    >>> first_code("pt_BR", {"pt", "es"})
+    'pt'
+    >>> first_code("he", {"iw"}, {"he": "iw"})
+    'iw'
+    """
+    known = set(known)
+    aliases = aliases or {}
+    full = lang.replace("_", "-")
+    for candidate in (full, full.lower(), lang.split("_")[0]):
+        candidate = aliases.get(candidate, candidate)
+        if candidate in known:
+            return candidate
+    return None
