@@ -102,6 +102,10 @@ class Memory:
         for group in self._by_source.values():
             yield from group
 
+    def translations_of(self, text: str) -> list[Unit]:
+        """Every remembered translation of exactly ``text``, approved and most recent first."""
+        return list(self._by_source.get(text, ()))
+
     @classmethod
     def load(cls, project: Project, lang: str) -> "Memory":
         """The memory of ``lang``, refreshing the on-disk index from changed files first."""
