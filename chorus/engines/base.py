@@ -307,3 +307,25 @@ def first_code(lang: str, known: Iterable[str], aliases: dict[str, str] | None =
         if candidate in known:
             return candidate
     return None
+
+
+@dataclass
+class DeepTranslatorEngine(HTTPEngine):
+    """An engine reached through deep-translator: a language map and one ``translate`` call.
+
+    ``languages`` holds the engine's codes; ``aliases`` maps Chorus codes (``zh_TW`` as
+    ``zh-TW``, ``he``) to the engine's where they differ. :meth:`translator` builds the
+    deep-translator object; its module's ``requests`` goes through :data:`HTTP`.
+    """
+
+    languages: ClassVar[frozenset[str]] = frozenset()
+    aliases: ClassVar[dict[str, str]] = {}
+
+    def code(self, lang: str) -> str | None:
+        return first_code(lang, self.languages, self.aliases)
+
+    def translator(self, source: str, target: str):
+        raise NotImplementedError
+
+    def request(self, text: str, source: str, target: str) -> str:
+        return self.translator(source, target).translate(text)
