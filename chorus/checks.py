@@ -38,6 +38,7 @@ class Finding:
     slug: str = ""
     msgid: str = ""
     lang: str = ""
+    target: str = ""  # the translation checked
 
 
 # What each check looks at, for --help, the README and the web UI.
@@ -409,7 +410,7 @@ def check_catalog(project: Project, slug: str, lang: str, glossary=None, memory=
         if "consistency" not in skip and catalog.state(entry) in ("translated", "approved"):
             found.extend(consistency_findings(entry, slug, lang, memory))
         for finding in found:
-            finding.slug = slug
+            finding.slug, finding.target = slug, entry.msgstr
         findings.extend(found)
     return findings
 
