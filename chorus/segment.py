@@ -46,20 +46,24 @@ def _titles(lang: str) -> frozenset[str]:
 
 
 _UNIT_SET = frozenset(_UNITS.split())
+_SENTENCE_END = frozenset(".!?…")
 _CLOSERS = frozenset("*_~`)]”’»\"'")
 _LEADING_CLOSER = re.compile(r"[*_~`)\]”’»\"']+(?:\s+|$)")
 
 
 def segments(text: str, lang: str) -> list[str]:
     """Sentence segments of ``text``, stripped of surrounding white space, empty ones dropped."""
-    return [piece.strip() for piece in split_sentences(text, lang) if piece.strip()]
+    return [stripped for piece in split_sentences(text, lang) if (stripped := piece.strip())]
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
     """Lossless sentence split: ``"".join(split_sentences(t, lang)) == t``."""
     if not text:
         return []
-    return [piece for item in _split_inline_list(text) for piece in _split_item(item, lang)]
+    items = _split_inline_list(text)
+    if len(items) == 1:
+        return _split_item(text, lang)
+    return [piece for item in items for piece in _split_item(item, lang)]
 
 
 def _split_item(text: str, lang: str) -> list[str]:
@@ -73,10 +77,13 @@ def _split_item(text: str, lang: str) -> list[str]:
         pieces = _rebuild_from_offsets(text, bounds)
     if not pieces:
         return [text]
-    pieces = _merge_abbreviations(pieces, _titles(lang))
-    pieces = _split_after_parenthesis(pieces)
-    pieces = _move_closing_markup(pieces)
-    return _move_spaced_ellipsis(pieces)
+    pieces = _correct_boundaries(pieces, _titles(lang))
+    # The rarer corrections run only when a quick scan says they could apply.
+    if "(" in text:
+        pieces = _split_after_parenthesis(pieces)
+    if ". . ." in text:
+        pieces = _move_spaced_ellipsis(pieces)
+    return pieces
 
 
 @lru_cache(maxsize=64)
@@ -90,8 +97,9 @@ def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
     return [text[a:b] for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _merge_abbreviations(pieces: list[str], titles: frozenset[str]) -> list[str]:
-    """Join pieces that sentencex cut after an abbreviation or a lone list marker."""
+def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
+    """One pass over the cuts sentencex made: join pieces cut after an abbreviation or a lone
+    list marker, and move closing markup ('**Berlin.** We') to the sentence it closes."""
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
@@ -99,14 +107,21 @@ def _merge_abbreviations(pieces: list[str], titles: frozenset[str]) -> list[str]
             len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous)
         ):
             merged[-1] = previous + piece
-        else:
-            merged.append(piece)
+            continue
+        if piece[0] in _CLOSERS and previous[-1:] in _SENTENCE_END:
+            closer = _LEADING_CLOSER.match(piece)
+            if closer:
+                merged[-1] = previous + closer.group(0)
+                piece = piece[closer.end():]
+                if not piece:
+                    continue
+        merged.append(piece)
     return merged
 
 
 def _ends_in_abbreviation(previous: str, piece: str, titles: frozenset[str]) -> bool:
     stripped = previous.rstrip()
-    if stripped[-1:] != ".":
+    if stripped[-1:] != "." or len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
         return False
     word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1 : -1]
     if not word.isalpha():
@@ -127,24 +142,13 @@ def _split_after_parenthesis(pieces: list[str]) -> list[str]:
     return result
 
 
-def _move_closing_markup(pieces: list[str]) -> list[str]:
-    """'**Berlin.** We stand' splits after the closing '**', not inside the emphasis."""
-    moved = list(pieces)
-    for i in range(1, len(moved)):
-        match = moved[i][:1] in _CLOSERS and _LEADING_CLOSER.match(moved[i])
-        if match and moved[i - 1][-1:] in ".!?…":
-            moved[i - 1] += match.group(0)
-            moved[i] = moved[i][match.end():]
-    return [piece for piece in moved if piece]
-
-
 def _move_spaced_ellipsis(pieces: list[str]) -> list[str]:
     """'compounds. . . . The practice' ends a sentence at the first period; the spaced ellipsis
     opens the next one (the MLA four-dot convention)."""
     moved = list(pieces)
     for i in range(len(moved) - 1):
-        match = ". . ." in moved[i][-10:] and _FOUR_DOTS_AT_END.search(moved[i])
-        if match and moved[i + 1][:1].isupper():
+        match = ". . ." in moved[i][-12:] and _FOUR_DOTS_AT_END.search(moved[i])
+        if match and moved[i + 1][:1].isupper() and "\n\n" not in match.group(1):
             moved[i], moved[i + 1] = moved[i][: match.start(1)], match.group(1) + moved[i + 1]
     return moved
 
@@ -156,11 +160,9 @@ def _split_inline_list(piece: str) -> list[str]:
         return [piece]
     expected = _next_marker(first.group(1))
     style = first.group(2)
-    bullet = piece[: first.start(1)].strip()
-    pattern = re.compile(
-        r"(?<=\s)" + (re.escape(bullet) + r"\s*" if bullet else "")
-        + r"(\d{1,3}|[a-zA-Z])" + re.escape(style) + r"\s"
-    )
+    if expected is None or expected + style not in piece:
+        return [piece]
+    pattern = _marker_pattern(piece[: first.start(1)].strip(), style)
     cuts, position = [], first.end()
     while expected is not None:
         match = pattern.search(piece, position)
@@ -169,6 +171,14 @@ def _split_inline_list(piece: str) -> list[str]:
         cuts.append(match.start())
         position, expected = match.end(), _next_marker(match.group(1))
     return _cut(piece, *cuts) if cuts else [piece]
+
+
+@lru_cache(maxsize=32)
+def _marker_pattern(bullet: str, style: str) -> re.Pattern:
+    return re.compile(
+        r"(?<=\s)" + (re.escape(bullet) + r"\s*" if bullet else "")
+        + r"(\d{1,3}|[a-zA-Z])" + re.escape(style) + r"\s"
+    )
 
 
 def _next_marker(marker: str) -> str | None:
