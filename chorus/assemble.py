@@ -1,0 +1,963 @@
+"""Rebuild a statement in a target language from its source and its catalog, and export it.
+
+The source document (see :mod:`chorus.document`) keeps every byte that is not translatable;
+each sentence segment of each block is looked up in the language's catalog and put back in
+place. A block whose text is unchanged keeps its hard wraps; a translated block is re-wrapped
+at the width of the source paragraph, with the source's continuation prefixes (``> ``, list
+indentation). The dateline is never translated: Babel writes the date the target language's
+way. So a catalog whose every msgstr equals its msgid gives back the source byte for byte when
+the target is the source language itself.
+
+Publishing rule: by default only translated and approved segments are published, and a
+statement whose reviewed share is below the threshold (``publish_threshold`` in chorus.toml,
+100 by default) is refused with a :class:`NotReady` error. With ``draft=True`` it is exported
+anyway, machine drafts marked; untranslated segments stay in the source language.
+
+>>> render(project, "stop-the-attacks", "es", "txt")                    # doctest: +SKIP
+'domingo, 3 de marzo de 2024\\n\\nParen los ataques ...'
+>>> export(project, ["stop-the-attacks"], ["es"], ["source", "html"])   # doctest: +SKIP
+[PosixPath('.../localized/es/stop-the-attacks.txt'), PosixPath('.../localized/es/stop-the-attacks.html')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import catalog
+from .document import _FRONT_MATTER, Block, Document, format_for, parse
+from .errors import ChorusError
+from .project import EXPORT_FORMATS, Project, normalize_lang
+from .sources import read_statement
+
+REVIEWED = ("translated", "approved")
+UNREVIEWED = ("untranslated", "fuzzy")
+STATE_LABELS = {"untranslated": "untranslated", "fuzzy": "draft", "translated": "translated",
+                "approved": "approved"}
+EXTENSIONS = {"txt": "txt", "md": "md", "html": "html", "proof": "proof.html"}
+FIRST_BLOCKING = 3
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MD_BLOCK_START = re.compile(r"^(?:[-+*>#|=]|\d{1,9}[.)]$|```|~~~)")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_FRONT_LANG = re.compile(r"^lang[ \t]*:.*$", re.M)
+
+
+class NotReady(ChorusError):
+    """A statement whose reviewed share is below the publishing threshold."""
+
+    def __init__(self, message: str, slug: str = "", lang: str = ""):
+        super().__init__(message)
+        self.slug, self.lang = slug, lang
+
+
+class ExportBlocked(ChorusError):
+    """Some statements were not exported; ``written`` holds what was."""
+
+    def __init__(self, message: str, written: list[Path], blocked: list[NotReady]):
+        super().__init__(message)
+        self.written, self.blocked = written, blocked
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    """A source document with the translations of one language, ready to assemble."""
+
+    slug: str
+    lang: str
+    source_lang: str
+    source_name: str
+    document: Document
+    entries: dict[str, tuple[str, str]]  # msgid → (msgstr, state)
+    front_end: int = 0  # length of the Markdown front matter in the source, 0 if none
+
+    @property
+    def markdown(self) -> bool:
+        return self.document.format == "markdown"
+
+    @property
+    def same_language(self) -> bool:
+        return _base(self.lang) == _base(self.source_lang)
+
+    def lookup(self, segment: str) -> tuple[str, str]:
+        """(msgstr, state) of a segment; a segment the catalog lacks is untranslated."""
+        return self.entries.get(segment, ("", "untranslated"))
+
+    def segments(self) -> list[str]:
+        """The distinct segments of the statement, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for block in self.document.blocks:
+            if block.translatable:
+                for segment in block.segments:
+                    seen.setdefault(segment)
+        return list(seen)
+
+    def counts(self) -> Counter:
+        return Counter(self.lookup(segment)[1] for segment in self.segments())
+
+
+def load(project: Project, slug: str, lang: str) -> Statement:
+    """Read and check the source and catalog of ``slug`` in ``lang``.
+
+    Unknown names, a missing catalog and a catalog made from another version of the source are
+    :class:`ChorusError`\\ s that say what to run.
+    """
+    slug = project.resolve([slug])[0]
+    lang = project.resolve_langs([lang])[0]
+    source_path = project.source_path(slug)
+    text = read_statement(source_path)
+    po_path = project.catalog_path(slug, lang)
+    if not po_path.is_file():
+        raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
+                          f"the statement was); run 'chorus update {slug}'")
+    metadata, entries = read_catalog(po_path)
+    expected = catalog.source_hash(text)
+    if metadata.get(catalog.SOURCE_HASH) != expected:
+        raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
+                          f"the source was edited since the catalog was made; run 'chorus update {slug}' first")
+    document = _parsed(text, project.config.source_lang, format_for(source_path.name))
+    front = _FRONT_MATTER.match(text) if document.format == "markdown" else None
+    return Statement(slug, lang, project.config.source_lang, source_path.name, document,
+                     entries, front.end() if front else 0)
+
+
+def read_catalog(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Headers and ``msgid → (msgstr, state)`` of the live entries of a catalog.
+
+    Export reads many catalogs and needs four fields of each, so a one-pass reader handles
+    the PO files Chorus and the usual editors write (several times faster than polib); a file
+    with anything it does not know (plural forms, unusual escapes) is read with polib instead.
+    """
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ChorusError(f"{path}: no such catalog") from None
+    except (OSError, UnicodeDecodeError):
+        text = None
+    fast = _read_po_text(text) if text is not None else None
+    if fast is not None:
+        return fast
+    parsed = catalog.read(path)
+    entries = {}
+    for entry in catalog.live_entries(parsed):
+        if entry.msgid and entry.msgid not in entries:
+            entries[entry.msgid] = (entry.msgstr, catalog.state(entry))
+    return dict(parsed.metadata), entries
+
+
+_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b",
+               "f": "\f", "v": "\v"}
+_PO_ESCAPE = re.compile(r"\\(.)")
+_PO_LINE = re.compile(r'(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*$')
+_PO_CONTINUATION = re.compile(r'"(.*)"[ \t]*$')
+
+
+class _Unusual(Exception):
+    """A PO construct the fast reader leaves to polib."""
+
+
+def _po_unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+
+    def one(match: re.Match) -> str:
+        try:
+            return _PO_ESCAPES[match.group(1)]
+        except KeyError:
+            raise _Unusual from None
+
+    return _PO_ESCAPE.sub(one, text)
+
+
+def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]] | None:
+    """The fast reader behind :func:`read_catalog`; None when polib should read the file."""
+    entries: dict[str, tuple[str, str]] = {}
+    metadata: dict[str, str] = {}
+    fields: dict[str, list[str]] = {}
+    flags: set[str] = set()
+    current: list[str] | None = None
+
+    def finish() -> None:
+        if "msgid" not in fields:
+            if fields.get("msgstr") is not None or "msgctxt" in fields:
+                raise _Unusual
+            return
+        if "msgstr" not in fields:
+            raise _Unusual
+        msgid = _po_unescape("".join(fields["msgid"]))
+        msgstr = _po_unescape("".join(fields["msgstr"]))
+        if not msgid and "msgctxt" not in fields:
+            for line in msgstr.split("\n"):
+                key, colon, value = line.partition(":")
+                if colon:
+                    metadata[key.strip()] = value.strip()
+        elif msgid not in entries:
+            state = ("untranslated" if not msgstr else "fuzzy" if "fuzzy" in flags
+                     else "approved" if catalog.APPROVED in flags else "translated")
+            entries[msgid] = (msgstr, state)
+
+    try:
+        for line in text.lstrip("\ufeff").split("\n"):
+            if not line.strip():
+                current = None
+                continue
+            first = line[0]
+            if first == "#":
+                if fields.get("msgstr") is not None:
+                    finish()
+                    fields, flags = {}, set()
+                current = None
+                if line.startswith("#,"):
+                    flags.update(flag.strip() for flag in line[2:].split(","))
+                continue  # other comments, previous msgids (#|) and obsolete entries (#~)
+            if first == '"':
+                match = _PO_CONTINUATION.match(line)
+                if current is None or not match:
+                    raise _Unusual
+                current.append(match.group(1))
+                continue
+            match = _PO_LINE.match(line)
+            if not match:
+                raise _Unusual  # msgid_plural, msgstr[0], or something broken: polib decides
+            keyword = match.group(1)
+            if keyword in ("msgctxt", "msgid") and "msgstr" in fields:
+                finish()
+                fields, flags = {}, set()
+            if keyword in fields:
+                raise _Unusual
+            current = fields[keyword] = [match.group(2)]
+        finish()
+    except _Unusual:
+        return None
+    return metadata, entries
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str, lang: str, fmt: str) -> Document:
+    return parse(text, lang, fmt)
+
+
+# --- the publishing rule -----------------------------------------------------------------
+
+
+@dataclass
+class Readiness:
+    counts: Counter
+    total: int
+    reviewed: int
+    threshold: int
+    blocking: list[tuple[str, str]] = field(default_factory=list)  # (segment, state)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.reviewed / self.total if self.total else 100.0
+
+    @property
+    def publishable(self) -> bool:
+        return self.percent >= self.threshold
+
+    @property
+    def unreviewed(self) -> int:
+        return self.total - self.reviewed
+
+
+def readiness(statement: Statement, threshold: int) -> Readiness:
+    counts = statement.counts()
+    blocking = [(segment, statement.lookup(segment)[1]) for segment in statement.segments()
+                if statement.lookup(segment)[1] in UNREVIEWED]
+    total = sum(counts.values())
+    reviewed = sum(counts[state] for state in REVIEWED)
+    return Readiness(counts, total, reviewed, threshold, blocking)
+
+
+def check_publishable(statement: Statement, threshold: int) -> Readiness:
+    """The statement's readiness; :class:`NotReady` when it is below ``threshold``."""
+    ready = readiness(statement, threshold)
+    if ready.publishable:
+        return ready
+    states = ", ".join(f"{ready.counts[state]} {STATE_LABELS[state]}" for state in catalog.STATES)
+    first = "; ".join(f"{_short(segment)!r} ({STATE_LABELS[state]})"
+                      for segment, state in ready.blocking[:FIRST_BLOCKING])
+    raise NotReady(
+        f"{statement.slug} [{statement.lang}] is not ready to publish: {states} "
+        f"({ready.percent:.0f}% of {ready.total} segments reviewed, {threshold}% needed); "
+        f"first: {first}. Review them, or export with --draft or --threshold N",
+        statement.slug, statement.lang,
+    )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- choosing the text of each segment ---------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """What a segment shows: ``text``, and ``mark`` = ``""``, ``"unreviewed"`` or ``"untranslated"``."""
+
+    text: str
+    mark: str = ""
+
+
+def chooser(statement: Statement, draft: bool) -> Callable[[str], Choice]:
+    """Published text of a segment: reviewed translations; with ``draft``, machine drafts too.
+
+    Anything else stays in the source language.
+    """
+
+    def choose(segment: str) -> Choice:
+        msgstr, state = statement.lookup(segment)
+        if state in REVIEWED:
+            return Choice(_one_line(msgstr))
+        if draft and state == "fuzzy":
+            return Choice(_one_line(msgstr), "unreviewed")
+        return Choice(segment, "untranslated" if draft else "")
+
+    return choose
+
+
+def _one_line(text: str) -> str:
+    """A translation is one run of text: a line break typed by a translator becomes a space."""
+    return _NEWLINES.sub(" ", text) if "\n" in text else text
+
+
+def block_pieces(block: Block, choose: Callable[[str], Choice]) -> list[tuple[str, Choice]]:
+    """The block as (white space, choice) pairs; white space between sentences is the source's."""
+    result: list[tuple[str, Choice]] = []
+    for piece in block.pieces:
+        core = piece.strip()
+        if not core:
+            result.append((piece, Choice("")))
+            continue
+        lead = piece[: len(piece) - len(piece.lstrip())]
+        trail = piece[len(piece.rstrip()):]
+        result.append((lead, choose(core)))
+        if trail:
+            result.append((trail, Choice("")))
+    return result
+
+
+def block_text(block: Block, choose: Callable[[str], Choice]) -> str:
+    """The block's text in the target language, link references still numbered."""
+    return "".join(space + choice.text for space, choice in block_pieces(block, choose))
+
+
+# --- text and Markdown ---------------------------------------------------------------------
+
+
+def rebuild(statement: Statement, choose: Callable[[str], Choice]) -> str:
+    """The statement in its source format, in the target language."""
+    out: list[str] = []
+    for part in statement.document.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part.kind == "dateline":
+            out.append(dateline_text(part, statement))
+        elif not part.translatable:
+            out.append(part.source())
+        else:
+            out.append(layout(part, block_text(part, choose), escape=_yaml_escaper(part, statement)))
+    text = "".join(out)
+    if statement.markdown and statement.front_end:
+        text = _front_matter_lang(text, statement)
+    return text
+
+
+def layout(block: Block, text: str, escape: Callable[[str], str] | None = None) -> str:
+    """Put a block's (translated) text back between its markup, hard-wrapped like the source.
+
+    Unchanged text keeps the source's own line breaks; new text is re-wrapped at the width of
+    the source block with the continuation prefix of its second line.
+    """
+    expanded = block.expand_links(text)
+    if escape is not None:
+        expanded = escape(expanded)
+    if not block.joints:
+        return block.lead + expanded + block.tail
+    if expanded == block.expand_links(block.text):
+        return block.lead + _apply_joints(expanded, block.joints) + block.tail
+    width = max(len(line) for line in block.source().split("\n"))
+    prefix = block.joints[0][1].rsplit("\n", 1)[-1]
+    first = len(block.lead.rsplit("\n", 1)[-1])
+    return block.lead + wrap(expanded, width, first, prefix) + block.tail
+
+
+def _apply_joints(text: str, joints: list[tuple[int, str]]) -> str:
+    """Replace the single spaces at the joints' offsets by the source's line breaks."""
+    out, previous = [], 0
+    for at, joint in joints:
+        out.append(text[previous:at])
+        out.append(joint)
+        previous = at + 1
+    out.append(text[previous:])
+    return "".join(out)
+
+
+def wrap(text: str, width: int, first: int, prefix: str) -> str:
+    """Greedy hard wrap: lines up to ``width`` columns, continuation lines start with ``prefix``.
+
+    ``first`` columns of the first line are taken by its lead. A word that would start a line
+    with Markdown block syntax (``-``, ``#``, ``>``, ``1.``) stays on the line before.
+
+    >>> wrap("one two three four", 9, 0, "> ")
+    'one two\\n> three\\n> four'
+    """
+    words = text.split()
+    if not words:
+        return text
+    lines, line, used = [], words[0], first + len(words[0])
+    for word in words[1:]:
+        if used + 1 + len(word) <= width or _MD_BLOCK_START.match(word):
+            line += " " + word
+            used += 1 + len(word)
+        else:
+            lines.append(line)
+            line, used = word, len(prefix) + len(word)
+    lines.append(line)
+    return ("\n" + prefix).join(lines)
+
+
+def _yaml_escaper(block: Block, statement: Statement) -> Callable[[str], str] | None:
+    """The front-matter title is a YAML scalar: quote what the translation needs quoted."""
+    if block.kind != "title" or not statement.markdown or not block.lead.lstrip().startswith("title"):
+        return None
+    quote = block.lead[-1:] if block.lead[-1:] in "\"'" else ""
+    if quote == '"':
+        return lambda value: value.replace("\\", "\\\\").replace('"', '\\"')
+    if quote == "'":
+        return lambda value: value.replace("'", "''")
+
+    def plain(value: str) -> str:
+        if value == block.text or not re.search(r"^[\[\]{}&*!|>'\"%@`#,?:-]|: | #|:$", value):
+            return value
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return plain
+
+
+def _front_matter_lang(text: str, statement: Statement) -> str:
+    """Say the output's language in the front matter: replace ``lang:``, or add it."""
+    front = _FRONT_MATTER.match(text)
+    if not front:
+        return text
+    head = front.group(1)
+    if _FRONT_LANG.search(head):
+        head = _FRONT_LANG.sub(f"lang: {_bcp47(statement.lang)}", head)
+    elif not statement.same_language:
+        head += f"lang: {_bcp47(statement.lang)}\n"
+    return text[: front.start(1)] + head + text[front.end(1):]
+
+
+def dateline_text(block: Block, statement: Statement) -> str:
+    """The dateline as the target language writes it (Babel); the source's own in its language.
+
+    A dateline without a weekday gets none; an ISO date (2024-03-03) stays as it is.
+    """
+    line = block.text
+    core = line.strip()
+    if block.date is None or statement.same_language or _ISO.match(core.rstrip(".")):
+        return line
+    lead = line[: len(line) - len(line.lstrip())]
+    trail = line[len(line.rstrip()):]
+    return lead + format_dateline(block.date, statement.lang, block.weekday) + trail
+
+
+def format_dateline(date: dt.date, lang: str, weekday: bool = True) -> str:
+    """>>> format_dateline(dt.date(2024, 3, 3), "es")
+    'domingo, 3 de marzo de 2024'
+    >>> format_dateline(dt.date(2024, 3, 3), "es", weekday=False)
+    '3 de marzo de 2024'
+    """
+    from babel.dates import format_date
+
+    return format_date(date, format="full" if weekday else "long", locale=_locale(lang))
+
+
+def draft_notice(unreviewed: int) -> str:
+    noun = "segment" if unreviewed == 1 else "segments"
+    return f"Draft: {unreviewed} {noun} unreviewed"
+
+
+def _with_text_notice(text: str, statement: Statement, unreviewed: int) -> str:
+    notice = draft_notice(unreviewed) + " (machine drafts or source text; not for publication)"
+    if statement.markdown:
+        front = _FRONT_MATTER.match(text)
+        if front:  # the front matter must stay first: the notice opens the body
+            head = front.group(1) + "draft: true\n"
+            body = text[front.end():]
+            return (text[: front.start(1)] + head + text[front.end(1): front.end()]
+                    + f"> **{notice}**\n" + ("" if body.startswith("\n") else "\n") + body)
+        return f"> **{notice}**\n\n" + text
+    return f"{notice}\n\n" + text
+
+
+# --- plain text from Markdown and Markdown from plain text -------------------------------
+
+
+def plain_text(statement: Statement, choose: Callable[[str], Choice]) -> str:
+    """A Markdown statement as plain text: front matter, heading marks and inline markup dropped."""
+    out: list[str] = []
+    for kind, part in _visible_blocks(statement):
+        if kind == "literal":
+            out.append(part)
+        elif part.kind == "dateline":
+            out.append(dateline_text(part, statement))
+        else:
+            text = _strip_inline(part.expand_links(block_text(part, choose)))
+            lead = part.lead.strip() + " " if part.kind in ("list_item", "quote") else ""
+            out.append(lead + text)
+    body = "".join(out).lstrip("\n")
+    date = _front_date(statement)
+    if date and not statement.document.dateline:
+        body = format_dateline(date, statement.lang, weekday=False) + "\n\n" + body
+    return body
+
+
+def _strip_inline(text: str) -> str:
+    rendered = _markdown().renderInline(text)
+    rendered = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", rendered)
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+def markdown_from_text(statement: Statement, choose: Callable[[str], Choice]) -> str:
+    """A plain-text statement as Markdown: the same text, its title as a level-one heading."""
+    out: list[str] = []
+    for part in statement.document.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part.kind == "dateline":
+            out.append(dateline_text(part, statement))
+        elif part.kind == "title":
+            out.append("# " + layout(part, block_text(part, choose)))
+        else:
+            out.append(layout(part, block_text(part, choose)))
+    return "".join(out)
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def _visible_blocks(statement: Statement) -> list[tuple[str, Block | str]]:
+    """Parts after the front matter: ("block", Block) or ("literal", text)."""
+    result: list[tuple[str, Block | str]] = []
+    offset = 0
+    for part in statement.document.parts:
+        length = len(part) if isinstance(part, str) else len(part.source())
+        start, offset = offset, offset + length
+        if offset <= statement.front_end:
+            continue
+        if isinstance(part, str):
+            result.append(("literal", part[max(0, statement.front_end - start):]))
+        else:
+            result.append(("block", part))
+    return result
+
+
+def _front_date(statement: Statement) -> dt.date | None:
+    if not statement.front_end:
+        return None
+    return next((block.date for block in statement.document.blocks if block.kind == "date"), None)
+
+
+def title_of(statement: Statement, choose: Callable[[str], Choice]) -> str:
+    for block in statement.document.blocks:
+        if block.kind == "title" or (block.kind == "heading" and block.lead.strip() == "#"):
+            return _strip_inline(block_text(block, choose)) if statement.markdown else block_text(block, choose)
+    return statement.slug
+
+
+def inline_html(statement: Statement, block: Block, text: str) -> str:
+    """One segment (or white space) as HTML: escaped; Markdown emphasis and links rendered."""
+    if not statement.markdown:
+        return html.escape(text, quote=False)
+    if not text.strip():
+        return html.escape(text, quote=False)
+    return _markdown().renderInline(block.expand_links(text))
+
+
+def block_html(statement: Statement, block: Block, choose, marker: Callable[[str, str], str]) -> str:
+    """The inner HTML of a block; ``marker(html, mark)`` wraps segments that need marking."""
+    out = []
+    for space, choice in block_pieces(block, choose):
+        if space:
+            out.append(html.escape(space, quote=False))
+        if choice.text:
+            rendered = inline_html(statement, block, choice.text)
+            out.append(marker(rendered, choice.mark) if choice.mark else rendered)
+    return "".join(out)
+
+
+def body_html(statement: Statement, choose, marker) -> str:
+    """The statement as HTML elements, in order: dateline, title, paragraphs, lists…"""
+    out: list[str] = []
+    open_group: str | None = None  # "ul", "ol" or "blockquote"
+    date = _front_date(statement)
+    if date and not statement.document.dateline:
+        out.append(_time_html(date, format_dateline(date, statement.lang, weekday=False)))
+    has_h1 = any(b.kind == "title" or (b.kind == "heading" and b.lead.strip() == "#")
+                 for _, b in _visible_blocks(statement) if isinstance(b, Block))
+    if statement.front_end and not has_h1:
+        out.append(f'<h1 class="title">{html.escape(title_of(statement, choose))}</h1>')
+    for kind, part in _visible_blocks(statement):
+        if kind == "literal":
+            if _is_structure(part):
+                continue
+            open_group = _close(out, open_group)
+            out.append(_literal_html(statement, part))
+            continue
+        block = part
+        group = _group_of(block)
+        if group != open_group:
+            _close(out, open_group)
+            open_group = group
+            if group:
+                out.append(_open_group(group, block))
+        out.append(_block_element(statement, block, block_html(statement, block, choose, marker)))
+    _close(out, open_group)
+    return "\n".join(out)
+
+
+def _is_structure(literal: str) -> bool:
+    """Line breaks and the '>' of empty quote lines: structure the elements already show."""
+    return not literal.replace(">", "").strip()
+
+
+def _close(out: list[str], group: str | None) -> None:
+    if group:
+        out.append(f"</{group}>")
+    return None
+
+
+def _group_of(block: Block) -> str | None:
+    if block.kind == "list_item":
+        return "ol" if re.match(r"\s*\d", block.lead) else "ul"
+    if block.kind == "quote":
+        return "blockquote"
+    return None
+
+
+def _open_group(group: str, block: Block) -> str:
+    if group == "ol":
+        start = int(re.match(r"\s*(\d+)", block.lead).group(1))
+        return "<ol>" if start == 1 else f'<ol start="{start}">'
+    return f"<{group}>"
+
+
+def _block_element(statement: Statement, block: Block, inner: str) -> str:
+    if block.kind == "dateline":
+        return _time_html(block.date, html.escape(dateline_text(block, statement).strip()), escaped=True)
+    if block.kind == "title":
+        return f'<h1 class="title">{inner}</h1>'
+    if block.kind == "heading":
+        level = _heading_level(block)
+        return f"<h{level}>{inner}</h{level}>"
+    if block.kind == "list_item":
+        return f"<li>{inner}</li>"
+    if block.kind in ("slogan", "signature"):
+        return f'<p class="{block.kind}">{inner}</p>'
+    return f"<p>{inner}</p>"
+
+
+def _heading_level(block: Block) -> int:
+    hashes = block.lead.strip()
+    if hashes and set(hashes) == {"#"}:
+        return min(len(hashes), 6)
+    return 1 if "=" in block.tail else 2
+
+
+def _time_html(date: dt.date | None, text: str, escaped: bool = False) -> str:
+    shown = text if escaped else html.escape(text)
+    if date is None:
+        return f'<p class="dateline">{shown}</p>'
+    return f'<p class="dateline"><time datetime="{date.isoformat()}">{shown}</time></p>'
+
+
+def _literal_html(statement: Statement, text: str) -> str:
+    if statement.markdown:
+        return _markdown().render(text).strip()
+    return f'<pre class="literal">{html.escape(text.strip(chr(10)))}</pre>'
+
+
+_STYLE = """
+body { font: 1.05rem/1.6 system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+.dateline { color: #555; }
+.slogan { font-weight: bold; margin: 0.2rem 0; }
+.signature { font-style: italic; margin-top: 1.5rem; }
+blockquote { border-inline-start: 4px solid #ccc; margin-inline: 0; padding-inline-start: 1rem; color: #444; }
+.draft-banner { background: #fff3cd; border: 1px solid #e0b000; padding: 0.5rem 1rem; font-weight: bold; }
+.unreviewed { background: #fff3cd; }
+.untranslated { background: #f8d7da; }
+table.proof { border-collapse: collapse; width: 100%; }
+table.proof td, table.proof th { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: start; }
+tr.state-untranslated td.target { background: #f8d7da; }
+tr.state-fuzzy td.target { background: #fff3cd; }
+tr.state-approved td.state { color: #0a6b2d; font-weight: bold; }
+""".strip()
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
+
+
+def _page(statement: Statement, title: str, body: str, extra_class: str = "") -> str:
+    lang = _bcp47(statement.lang)
+    css_class = f' class="{extra_class}"' if extra_class else ""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}" dir="{text_direction(statement.lang)}">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="generator" content="Chorus">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>\n{_STYLE}\n</style>\n"
+        "</head>\n"
+        f"<body{css_class}>\n{body}\n</body>\n"
+        "</html>\n"
+    )
+
+
+def html_page(statement: Statement, choose, unreviewed: int, draft: bool) -> str:
+    def marker(rendered: str, mark: str) -> str:
+        extra = f' lang="{_bcp47(statement.source_lang)}"' if mark == "untranslated" else ""
+        return f'<span class="{mark}"{extra}>{rendered}</span>'
+
+    parts = []
+    if draft and unreviewed:
+        parts.append(f'<p class="draft-banner" role="note">{html.escape(draft_notice(unreviewed))}</p>')
+    parts.append(f'<article class="statement">\n{body_html(statement, choose, marker)}\n</article>')
+    return _page(statement, title_of(statement, choose), "\n".join(parts), "draft" if draft and unreviewed else "")
+
+
+def proof_page(statement: Statement, threshold: int) -> str:
+    """Source and target side by side, one row per segment, with the state of each."""
+    ready = readiness(statement, threshold)
+    source_lang, target_lang = _bcp47(statement.source_lang), _bcp47(statement.lang)
+    direction = text_direction(statement.lang)
+    rows = []
+    dateline = statement.document.dateline
+    if dateline is not None:
+        rows.append(_proof_row(0, "dateline", html.escape(dateline.text.strip()),
+                               html.escape(dateline_text(dateline, statement).strip()),
+                               "date", "date (never translated)", source_lang, target_lang, direction))
+    for number, segment in enumerate(statement.segments(), start=1):
+        msgstr, state = statement.lookup(segment)
+        target = html.escape(_one_line(msgstr)) if msgstr else "<em>—</em>"
+        rows.append(_proof_row(number, state, html.escape(segment), target, state,
+                               STATE_LABELS[state], source_lang, target_lang, direction))
+    summary = ", ".join(f"{ready.counts[state]} {STATE_LABELS[state]}" for state in catalog.STATES)
+    title = f"Proof: {title_of(statement, chooser(statement, True))} [{statement.lang}]"
+    body = (
+        f"<h1>{html.escape(title)}</h1>\n"
+        f'<p class="summary">{html.escape(summary)}: {ready.percent:.0f}% of {ready.total} segments '
+        f"reviewed ({'ready to publish' if ready.publishable else 'not ready to publish'} at "
+        f"{threshold}%).</p>\n"
+        '<table class="proof">\n<thead><tr><th>#</th>'
+        f'<th lang="{source_lang}">source ({html.escape(statement.source_lang)})</th>'
+        f"<th>target ({html.escape(statement.lang)})</th><th>state</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
+    return _page(statement, title, body)
+
+
+def _proof_row(number, state, source, target, css_state, label, source_lang, target_lang, direction) -> str:
+    return (f'<tr class="state-{css_state}"><td>{number or ""}</td>'
+            f'<td class="source" lang="{source_lang}" dir="auto">{source}</td>'
+            f'<td class="target" lang="{target_lang}" dir="{direction}">{target}</td>'
+            f'<td class="state">{html.escape(label)}</td></tr>')
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for right-to-left languages (ar, fa, he, ur…), from Babel's locale data."""
+    return _locale(lang).text_direction
+
+
+@lru_cache(maxsize=64)
+def _locale(lang: str):
+    from babel import Locale
+
+    return Locale.parse(lang.replace("-", "_"))
+
+
+def _bcp47(lang: str) -> str:
+    return lang.replace("_", "-")
+
+
+def _base(lang: str) -> str:
+    return lang.replace("-", "_").split("_")[0].lower()
+
+
+# --- public entry points ---------------------------------------------------------------------
+
+
+def output_formats(statement_format: str, formats: Iterable[str]) -> list[str]:
+    """Formats named on the command line or in chorus.toml, ``source`` and ``all`` resolved.
+
+    >>> output_formats("text", ["source", "html"])
+    ['txt', 'html']
+    >>> output_formats("markdown", ["all"])
+    ['txt', 'md', 'html', 'proof']
+    """
+    own = "md" if statement_format == "markdown" else "txt"
+    chosen: list[str] = []
+    for name in formats:
+        name = name.strip().lower()
+        if name == "all":
+            chosen.extend(EXPORT_FORMATS)
+        elif name == "source":
+            chosen.append(own)
+        elif name in EXPORT_FORMATS:
+            chosen.append(name)
+        else:
+            raise ChorusError(f"unknown format {name!r} (choose from txt, md, html, proof, source, all)")
+    return list(dict.fromkeys(chosen))
+
+
+def _threshold(project: Project, threshold: int | None) -> int:
+    value = project.config.publish_threshold if threshold is None else threshold
+    if not 0 <= value <= 100:
+        raise ChorusError(f"--threshold must be between 0 and 100, not {value}")
+    return value
+
+
+def assemble(statement: Statement, fmt: str, *, draft: bool, threshold: int) -> str:
+    """The statement in ``fmt``; :class:`NotReady` when it may not be published."""
+    if fmt == "proof":  # a proof page is for reviewing: it shows every state, ready or not
+        return proof_page(statement, threshold)
+    if fmt not in EXPORT_FORMATS:
+        raise ChorusError(f"unknown format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
+    ready = readiness(statement, threshold) if draft else check_publishable(statement, threshold)
+    choose = chooser(statement, draft)
+    unreviewed = ready.unreviewed if draft else 0
+    if fmt == "html":
+        return html_page(statement, choose, unreviewed, draft)
+    own = "md" if statement.markdown else "txt"
+    if fmt == own:
+        text = rebuild(statement, choose)
+    elif fmt == "txt":
+        text = plain_text(statement, choose)
+    else:
+        text = markdown_from_text(statement, choose)
+    if unreviewed:
+        text = _with_text_notice(text, statement, unreviewed) if fmt == own else \
+            f"{draft_notice(unreviewed)} (not for publication)\n\n" + text
+    return text
+
+
+def render(project: Project, slug: str, lang: str, fmt: str, *, draft: bool = False,
+           threshold: int | None = None) -> str:
+    """The statement ``slug`` in ``lang`` as ``fmt`` (txt, md, html or proof).
+
+    Raises :class:`ChorusError` (:class:`NotReady`) when the statement may not be published and
+    ``draft`` is false; proof pages are always made.
+    """
+    statement = load(project, slug, lang)
+    return assemble(statement, output_formats(statement.document.format, [fmt])[0], draft=draft,
+                    threshold=_threshold(project, threshold))
+
+
+def preview_html(project: Project, slug: str, lang: str) -> str:
+    """An HTML fragment of the assembled statement for embedding in a page.
+
+    Everything is escaped; machine drafts are wrapped in ``<mark class="unreviewed">`` and
+    segments still in the source language in ``<mark class="untranslated">``.
+    """
+    statement = load(project, slug, lang)
+    choose = chooser(statement, draft=True)
+
+    def marker(rendered: str, mark: str) -> str:
+        extra = f' lang="{_bcp47(statement.source_lang)}"' if mark == "untranslated" else ""
+        return f'<mark class="{mark}"{extra}>{rendered}</mark>'
+
+    return (f'<article class="chorus-preview" lang="{_bcp47(lang)}" dir="{text_direction(lang)}">\n'
+            f"{body_html(statement, choose, marker)}\n</article>")
+
+
+def output_path(folder: Path, lang: str, slug: str, fmt: str) -> Path:
+    return folder / lang / f"{slug}.{EXTENSIONS[fmt]}"
+
+
+def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
+           formats: Iterable[str] | None, out_dir: str | Path | None = None, draft: bool = False,
+           threshold: int | None = None, *, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write each statement in each language and format; return the paths written.
+
+    Everything is assembled and checked before the first file is written: an unknown name, a
+    stale catalog or an output folder that cannot be written changes nothing. Statements that
+    are not ready to publish are left out; the others are written, then :class:`ExportBlocked`
+    names what was left out (its ``written`` lists the files).
+    """
+    chosen = project.resolve(list(slugs))
+    if not chosen:
+        raise ChorusError("no statements yet: use 'chorus add FILE'")
+    languages = project.resolve_langs(list(langs or []))
+    threshold = _threshold(project, threshold)
+    folder = Path(out_dir) if out_dir else project.root / "localized"
+    wanted = list(formats or project.config.formats)
+    jobs: list[tuple[Path, str]] = []
+    blocked: list[NotReady] = []
+    total = len(chosen) * len(languages)
+    for done, (slug, lang) in enumerate(((s, l) for s in chosen for l in languages), start=1):
+        statement = load(project, slug, lang)
+        for fmt in output_formats(statement.document.format, wanted):
+            try:
+                text = assemble(statement, fmt, draft=draft, threshold=threshold)
+            except NotReady as error:
+                if not any(b.slug == slug and b.lang == lang for b in blocked):
+                    blocked.append(error)
+                continue
+            jobs.append((output_path(folder, lang, slug, fmt), text))
+        if progress:
+            progress(done, total)
+    _prepare_folders(folder, {path.parent for path, _ in jobs})
+    written = write_all(jobs)
+    if blocked:
+        message = str(blocked[0])
+        if len(blocked) > 1:
+            others = ", ".join(f"{b.slug} [{b.lang}]" for b in blocked[1:11])
+            more = " …" if len(blocked) > 11 else ""
+            message += f" (also not ready: {others}{more})"
+        raise ExportBlocked(message, written, blocked)
+    return written
+
+
+def _prepare_folders(root: Path, folders: set[Path]) -> None:
+    for folder in sorted(folders):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ChorusError(f"cannot create the output folder {folder}: {error.strerror or error}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ChorusError(f"cannot write to the output folder {folder}: permission denied")
+
+
+def write_all(jobs: list[tuple[Path, str]]) -> list[Path]:
+    """Write each file atomically (temp file, then rename); a failure is one clear error."""
+    written = []
+    for path, text in jobs:
+        try:
+            catalog.atomic_write(path, text)
+        except OSError as error:
+            raise ChorusError(f"cannot write {path}: {error.strerror or error}") from None
+        written.append(path)
+    return written
+
+
+__all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",
+           "format_dateline", "text_direction", "normalize_lang"]
