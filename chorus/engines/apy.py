@@ -34,9 +34,9 @@ class ApyEngine(HTTPEngine):
         url = self.settings.get("url")
         return str(url).rstrip("/") if url else None
 
-    def missing_configuration(self) -> str | None:
+    def missing_configuration(self) -> tuple[str, str] | None:
         if not self.url:
-            return 'no server: set url under [apy] in chorus.toml (e.g. url = "http://localhost:2737")'
+            return "no server configured", 'in chorus.toml: [apy] url = "http://localhost:2737"'
         return None
 
     def pairs(self) -> set[tuple[str, str]]:
@@ -70,7 +70,7 @@ class ApyEngine(HTTPEngine):
     def pair_status(self, source: str, target: str) -> PairStatus:
         problem = self.missing_configuration()
         if problem:
-            return PairStatus(source, target, False, problem)
+            return PairStatus(source, target, False, *problem)
         try:
             langpair = self.langpair(source, target)
         except EngineError as error:

@@ -206,16 +206,16 @@ class HTTPEngine(Engine):
     def api_key(self) -> str | None:
         return os.environ.get(self.key_variable) if self.key_variable else None
 
-    def missing_configuration(self) -> str | None:
-        """Why the engine cannot run at all (no key, no URL), with the fix; None when ready."""
+    def missing_configuration(self) -> tuple[str, str] | None:
+        """Why the engine cannot run at all (no key, no URL) and the fix; None when ready."""
         if self.key_variable and not self.api_key():
-            return f"no API key: set the environment variable {self.key_variable}"
+            return f"no API key in {self.key_variable}", f"export {self.key_variable}=<your key>"
         return None
 
     def pair_status(self, source: str, target: str) -> PairStatus:
         problem = self.missing_configuration()
         if problem:
-            return PairStatus(source, target, False, problem)
+            return PairStatus(source, target, False, *problem)
         for lang in (source, target):
             if self.code(lang) is None:
                 return PairStatus(source, target, False, f"{lang} is not a language of {self.name}")

@@ -32,7 +32,7 @@ class LibreEngine(DeepTranslatorEngine):
         url = str(self.settings.get("url") or PUBLIC_URL)
         return url if url.endswith("/") else url + "/"
 
-    def missing_configuration(self) -> str | None:
+    def missing_configuration(self) -> tuple[str, str] | None:
         if self.url == PUBLIC_URL:
             return super().missing_configuration()
         return None  # a self-hosted server: the key is optional

@@ -1,0 +1,146 @@
+"""``chorus pretranslate``, ``chorus engines`` and ``chorus glossary``."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from ..cli import console, progress_bar, project_option
+from ..errors import ChorusError
+from ..project import Project, normalize_lang
+
+
+def register(cli) -> None:
+    cli.add_command(pretranslate_command)
+    cli.add_command(engines_command)
+    cli.add_command(glossary_group)
+
+
+@click.command("pretranslate")
+@click.argument("slugs", nargs=-1)
+@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+@click.option("--engine", help="Use this engine instead of the engines of the chain (the memory step stays).")
+@click.option("--force", is_flag=True, help="Draft machine drafts again (translated and approved entries are never touched).")
+@project_option
+def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine: str | None, force: bool,
+                         project: Project):
+    """Fill empty segments with drafts from memory and machine translation.
+
+    \b
+    Each language follows its chain in chorus.toml (default: memory, then apertium).
+    Drafts are fuzzy and say where they came from; progress is saved batch by batch.
+    Examples:
+      chorus pretranslate
+      chorus pretranslate stop-the-attacks --lang es --engine apy
+    """
+    from ..pretranslate import pretranslate
+
+    with progress_bar() as bar:
+        tasks: dict[str, int] = {}
+
+        def report(lang: str, done: int, total: int) -> None:
+            if lang not in tasks:
+                tasks[lang] = bar.add_task(f"Drafting {lang}", total=total or None)
+            bar.update(tasks[lang], completed=done, total=total)
+
+        results = pretranslate(project, list(slugs), list(langs), engine=engine, force=force, progress=report)
+    for result in results:
+        for error in result.errors:
+            click.echo(f"chorus: warning: {result.lang}: {error}", err=True)
+    _summary(results)
+
+
+def _summary(results) -> None:
+    names = sorted({name for result in results for name in result.engines})
+    table = Table(title="Pretranslation")
+    table.add_column("lang", no_wrap=True)
+    table.add_column("to draft", justify="right")
+    table.add_column("from memory", justify="right")
+    for name in names:
+        table.add_column(f"from {name}", justify="right")
+    table.add_column("failed", justify="right")
+    for result in results:
+        table.add_row(result.lang, str(result.pending), str(result.memory),
+                      *(str(result.engines.get(name, 0)) for name in names), str(result.failed))
+    console.print(table)
+
+
+@click.command("engines")
+@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+@project_option
+def engines_command(langs: tuple[str, ...], project: Project):
+    """Which engine serves which language pair here, and how to get what is missing."""
+    from .. import engines
+
+    targets = project.resolve_langs(langs)
+    source = project.config.source_lang
+    table = Table(title=f"Engines for {source} → {', '.join(targets)}")
+    for heading in ("engine", "in chains", "serves", "missing", "fix"):
+        table.add_column(heading)
+    chains = {lang: project.config.chain(lang) for lang in targets}
+    for name in engines.ENGINES:
+        engine = engines.for_project(name, project)
+        served: dict[str, list[str]] = {}
+        missing: dict[str, list[str]] = {}
+        fixes: list[str] = []
+        for lang in targets:
+            status = engine.pair_status(source, lang)
+            (served if status.served else missing).setdefault(status.detail, []).append(lang)
+            if not status.served and status.fix and status.fix not in fixes:
+                fixes.append(status.fix)
+        used = ", ".join(lang for lang in targets if name in chains[lang]) or "-"
+        table.add_row(name, used, _grouped(source, served), _grouped(source, missing), "\n".join(fixes) or "-")
+    console.print(table)
+
+
+def _grouped(source: str, by_detail: dict[str, list[str]]) -> Text:
+    """``en→fr, en→de: no pair`` lines, as plain text (no rich markup)."""
+    lines = [", ".join(f"{source}→{lang}" for lang in langs) + (f": {detail}" if detail else "")
+             for detail, langs in by_detail.items()]
+    return Text("\n".join(lines) or "-")
+
+
+@click.group("glossary")
+def glossary_group():
+    """Terms that machine translation must keep or translate one way (translations/glossary.csv)."""
+
+
+@glossary_group.command("add")
+@click.argument("term")
+@click.option("--lang", default="", help="Only for this language (default: every language).")
+@click.option("--translation", default="", help="Fixed translation (default: keep the term as it is).")
+@click.option("--note", default="", help="A note for translators.")
+@project_option
+def glossary_add(term: str, lang: str, translation: str, note: str, project: Project):
+    """Add TERM (a name, an acronym, a fixed expression), or update it."""
+    from ..glossary import Glossary
+
+    if translation and not lang:
+        raise ChorusError("a fixed translation needs --lang (the language it is written in)")
+    lang = normalize_lang(lang) if lang else ""
+    glossary = Glossary.load(project)
+    added = glossary.add(term, lang, translation, note)
+    glossary.save()
+    what = f"translated as {added.translation!r}" if added.translation else "kept as it is"
+    click.echo(f"{added.term}: {what} in {added.lang or 'every language'}")
+
+
+@glossary_group.command("list")
+@click.option("--lang", default="", help="Only the terms that apply to this language.")
+@project_option
+def glossary_list(lang: str, project: Project):
+    """Show the glossary."""
+    from ..glossary import Glossary
+
+    glossary = Glossary.load(project)
+    terms = glossary.for_lang(normalize_lang(lang)) if lang else list(glossary)
+    if not terms:
+        click.echo("The glossary is empty: use 'chorus glossary add TERM'.")
+        return
+    table = Table(title="Glossary")
+    for heading in ("term", "lang", "translation", "note"):
+        table.add_column(heading)
+    for term in terms:
+        table.add_row(*(Text(cell) for cell in (term.term, term.lang or "all", term.translation or "(keep)", term.note)))
+    console.print(table)
