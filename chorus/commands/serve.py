@@ -1,0 +1,32 @@
+"""``chorus serve``: the review web UI on one machine."""
+
+from __future__ import annotations
+
+import click
+
+from ..cli import project_option
+
+
+def register(cli) -> None:
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+    @project_option
+    def serve(host, port, project):
+        """Serve the review web UI (for many volunteers: gunicorn "webui:create_app()")."""
+        from werkzeug.serving import run_simple
+
+        from webui import create_app
+
+        from ..users import UserStore
+
+        app = create_app(project.root)
+        if not UserStore.for_project(project).all():
+            click.echo("No accounts yet: create one with 'chorus user add NAME --role coordinator'.", err=True)
+        click.echo(f"Chorus review UI for {project.root} on http://{host}:{port}/  (Ctrl+C stops it)")
+        try:
+            run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        except OSError as error:
+            from ..errors import ChorusError
+
+            raise ChorusError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None

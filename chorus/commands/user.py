@@ -1,0 +1,129 @@
+"""``chorus user``: accounts of the review web UI."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..cli import project_option
+from ..errors import ChorusError
+from ..project import Project, parse_langs
+
+
+def _store(project: Project):
+    from ..users import UserStore
+
+    return UserStore.for_project(project)
+
+
+def _read_password(from_stdin: bool, generate: bool) -> tuple[str, bool]:
+    """The new password and whether it must be printed (it was generated)."""
+    if generate and from_stdin:
+        raise ChorusError("use either --password-stdin or --generate-password")
+    if generate:
+        from ..users import generate_password
+
+        return generate_password(), True
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise ChorusError("no password on standard input")
+        return line, False
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+
+
+def _password_options(function):
+    function = click.option("--generate-password", "generate", is_flag=True,
+                            help="Make up a strong password and print it once.")(function)
+    return click.option("--password-stdin", "from_stdin", is_flag=True,
+                        help="Read the password from the first line of standard input.")(function)
+
+
+def register(cli) -> None:
+    @cli.group()
+    def user():
+        """Accounts of the review web UI (stored in .chorus/instance/, outside translations/).
+
+        \b
+        Roles: translator (edits the languages given with --lang),
+               reviewer (also approves; all languages unless --lang is given),
+               coordinator (everything: statements, exports, accounts).
+        """
+
+    @user.command("add")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice(["translator", "reviewer", "coordinator"]),
+                  default="translator", show_default=True, help="What the user may do.")
+    @click.option("--lang", "langs", default="", help="Languages the user works on, comma separated: es,fr.")
+    @click.option("--exist-ok", is_flag=True, help="Do nothing (and succeed) when the user exists.")
+    @_password_options
+    @project_option
+    def add(name, role, langs, exist_ok, from_stdin, generate, project):
+        """Create the account NAME (asks for its password)."""
+        from ..users import check_name, check_role
+
+        store = _store(project)
+        check_name(name)
+        chosen = parse_langs(langs) if langs.strip() else []
+        check_role(role, chosen)
+        if exist_ok and store.get(name):
+            click.echo(f"User {name} exists already; its password is unchanged "
+                       f"(new one: chorus user passwd {name} --generate-password).")
+            return
+        password, show = _read_password(from_stdin, generate)
+        created = store.add(name, password, role=role, langs=chosen)
+        click.echo(f"Added {created.name}: {created.role}, languages: {created.describe_langs()}.")
+        if show:
+            click.echo(f"Password for {name} (shown only now): {password}")
+
+    @user.command("list")
+    @project_option
+    def list_users(project):
+        """Show the accounts."""
+        from rich.table import Table
+
+        from ..cli import console
+
+        users = _store(project).all()
+        if not users:
+            click.echo("No users yet: chorus user add NAME --role coordinator")
+            return
+        table = Table(title="Users")
+        for heading in ("name", "role", "languages", "API token"):
+            table.add_column(heading)
+        for account in users:
+            table.add_row(account.name, account.role, account.describe_langs(), "yes" if account.has_token else "no")
+        console.print(table)
+
+    @user.command("remove")
+    @click.argument("name")
+    @project_option
+    def remove(name, project):
+        """Delete the account NAME (its comments and history stay)."""
+        _store(project).remove(name)
+        click.echo(f"Removed {name}.")
+
+    @user.command("passwd")
+    @click.argument("name")
+    @_password_options
+    @project_option
+    def passwd(name, from_stdin, generate, project):
+        """Set a new password for NAME (open sessions of NAME end)."""
+        store = _store(project)
+        store.require(name)
+        password, show = _read_password(from_stdin, generate)
+        store.set_password(name, password)
+        click.echo(f"Password of {name} changed.")
+        if show:
+            click.echo(f"Password for {name} (shown only now): {password}")
+
+    @user.command("token")
+    @click.argument("name")
+    @project_option
+    def token(name, project):
+        """Make a new API token for NAME (the old one stops working); printed last."""
+        store = _store(project)
+        store.require(name)
+        click.echo(f"API token for {name} (shown only now; send it as 'Authorization: Bearer TOKEN'): "
+                   f"{store.new_token(name)}")

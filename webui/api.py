@@ -1,0 +1,132 @@
+"""The JSON API: the same work as the pages, for scripts and for the page's JavaScript.
+
+Authenticate with the session (state-changing calls then carry the ``X-CSRFToken`` header)
+or with ``Authorization: Bearer TOKEN`` from ``chorus user token NAME``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_login import current_user, login_required
+
+from . import actions, csrf, project, store
+from . import segments as seg
+from .dashboard import overview
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def authenticate():
+    if not current_user.is_authenticated:
+        return {"error": "unauthorized", "message": "log in or send 'Authorization: Bearer TOKEN'"}, 401
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not current_user.via_token:
+        csrf.protect()  # a session call from the page: X-CSRFToken must match
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "send a JSON object")
+    return body
+
+
+def _text_field(body: dict, name: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        abort(400, f"{name!r} must be a string")
+    return value
+
+
+@bp.get("/statements")
+@login_required
+def statements():
+    return {"statements": overview(project(), current_user)}
+
+
+@bp.get("/statements/<slug>/<lang>/segments")
+@login_required
+def list_segments(slug: str, lang: str):
+    path = actions.catalog_for(slug, lang, current_user)
+    lang = actions.norm_lang(lang)
+    claims = store().claimed_by_others(slug, lang, current_user.name)
+    chosen = request.args.get("filter", "all")
+    states = seg.FILTERS.get(chosen)
+    if states is None:
+        abort(400, f"unknown filter {chosen!r} (use {', '.join(seg.FILTERS)})")
+    return {
+        "slug": slug, "lang": lang,
+        "can_edit": current_user.can_edit(lang), "can_approve": current_user.can_approve(lang),
+        "segments": [dict(s.as_json(), open_by=claims.get(s.id)) for s in seg.load(path) if s.state in states],
+    }
+
+
+@bp.get("/statements/<slug>/<lang>/segments/<seg_id>")
+@login_required
+def get_segment(slug: str, lang: str, seg_id: str):
+    path = actions.catalog_for(slug, lang, current_user)
+    try:
+        return seg.find(seg.load(path), seg_id).as_json()
+    except seg.NotFound:
+        abort(404)
+
+
+@bp.put("/statements/<slug>/<lang>/segments/<seg_id>")
+@login_required
+def put_segment(slug: str, lang: str, seg_id: str):
+    body = _json_body()
+    target = _text_field(body, "target")
+    revision = _text_field(body, "revision")
+    lang = actions.norm_lang(lang)
+    try:
+        outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
+    except ValueError as error:
+        abort(400, str(error))
+    return outcome.as_json(), outcome.status
+
+
+@bp.post("/statements/<slug>/<lang>/segments/<seg_id>/approve")
+@login_required
+def approve_segment(slug: str, lang: str, seg_id: str):
+    """Approve; with ``target`` (and ``revision``) the text is saved and approved in one step."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        abort(400, "send a JSON object")
+    lang = actions.norm_lang(lang)
+    revision = _text_field(body, "revision", required=False)
+    target = _text_field(body, "target", required=False)
+    try:
+        if target is not None:
+            if revision is None:
+                abort(400, "'revision' is needed with 'target'")
+            outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=True,
+                                   after_states=("untranslated", "fuzzy", "translated"))
+        else:
+            outcome = actions.approve(slug, lang, seg_id, revision, current_user)
+    except ValueError as error:
+        abort(400, str(error))
+    return outcome.as_json(), outcome.status
+
+
+@bp.post("/statements/<slug>/<lang>/segments/<seg_id>/open")
+@login_required
+def open_segment(slug: str, lang: str, seg_id: str):
+    """Note that the user is working on a segment, so "next" hands it to nobody else for a while."""
+    path = actions.catalog_for(slug, lang, current_user, write=True)
+    lang = actions.norm_lang(lang)
+    try:
+        seg.find(seg.load(path), seg_id)
+    except seg.NotFound:
+        abort(404)
+    store().claim(slug, lang, seg_id, current_user.name)
+    return {"ok": True, "open_by_others": store().claimed_by_others(slug, lang, current_user.name)}
+
+
+@bp.get("/statements/<slug>/<lang>/next")
+@login_required
+def next_segment(slug: str, lang: str):
+    lang = actions.norm_lang(lang)
+    found = actions.next_for(slug, lang, request.args.get("after"), current_user)
+    return {"next": found.id if found else None}

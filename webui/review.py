@@ -1,0 +1,146 @@
+"""The review page: one row per segment, keyboard first, forms that work without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from . import actions, extras, project, store
+from . import segments as seg
+from .store import MAX_COMMENT
+
+bp = Blueprint("review", __name__)
+
+RTL_LANGS = {"ar", "arc", "ckb", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi", "ug"}
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for right-to-left languages (Babel knows; a short list is the fallback)."""
+    try:
+        from babel import Locale
+
+        return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
+    except Exception:  # noqa: BLE001 — an unusual code still gets a page
+        return "rtl" if lang.split("_")[0] in RTL_LANGS else "ltr"
+
+
+def html_lang(lang: str) -> str:
+    return lang.replace("_", "-")
+
+
+class SegmentForm(FlaskForm):
+    """Only for the CSRF token: the fields are plain inputs named target, revision, action."""
+
+
+def _filter_name() -> str:
+    name = request.values.get("filter", "all")
+    return name if name in seg.FILTERS else "all"
+
+
+@bp.route("/review/<slug>/<lang>")
+@login_required
+def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200):
+    path = actions.catalog_for(slug, lang, current_user)
+    lang = actions.norm_lang(lang)
+    everything = seg.load(path)
+    chosen = _filter_name()
+    shown = [segment for segment in everything if segment.state in seg.FILTERS[chosen]]
+    helpers = extras.Helpers.load(project(), slug, lang)
+    comments = store().comments(slug, lang)
+    history = store().history(slug, lang)
+    claims = store().claimed_by_others(slug, lang, current_user.name)
+    rows = [{
+        "segment": segment,
+        "terms": helpers.terms(segment.source),
+        "warnings": helpers.warnings(segment.source, segment.target),
+        "suggestions": helpers.suggestions(segment.source) if segment.state != "approved" else [],
+        "comments": comments.get(segment.id, []),
+        "history": history.get(segment.id, []),
+        "claimed_by": claims.get(segment.id),
+    } for segment in shown]
+    counts = {name: sum(1 for s in everything if s.state in states) for name, states in seg.FILTERS.items()}
+    return render_template(
+        "review.html", slug=slug, lang=lang, html_lang=html_lang(lang), direction=text_direction(lang),
+        source_lang=html_lang(project().config.source_lang),
+        source_direction=text_direction(project().config.source_lang),
+        rows=rows, filter=chosen, counts=counts, total=len(everything),
+        can_edit=current_user.can_edit(lang), can_approve=current_user.can_approve(lang),
+        form=SegmentForm(), conflict=conflict,
+        preview=extras.preview(project(), slug, lang, everything),
+    ), status
+
+
+@bp.route("/review/<slug>/<lang>/<seg_id>", methods=["POST"])
+@login_required
+def save(slug: str, lang: str, seg_id: str):
+    """The form fallback of the JavaScript save (same rules as the API)."""
+    if not SegmentForm().validate_on_submit():
+        abort(400)
+    lang = actions.norm_lang(lang)
+    action = request.form.get("action", "save")
+    target = request.form.get("target", "")
+    revision = request.form.get("revision", "")
+    try:
+        if action == "approve":
+            outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=True,
+                                   after_states=("untranslated", "fuzzy", "translated"))
+        else:
+            outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
+    except ValueError as error:
+        flash(str(error))
+        return redirect(_page_url(slug, lang, seg_id))
+    if outcome.status == 409:
+        mine = {"id": seg_id, "target": target, "theirs": outcome.segment}
+        return page(slug, lang, conflict=mine, status=409)
+    flash("Approved." if action == "approve" else "Saved.")
+    return redirect(_page_url(slug, lang, outcome.next_id or seg_id))
+
+
+def _page_url(slug: str, lang: str, seg_id: str | None) -> str:
+    url = url_for("review.page", slug=slug, lang=lang, filter=_filter_name())
+    return f"{url}#seg-{seg_id}" if seg_id else url
+
+
+@bp.route("/review/<slug>/<lang>/<seg_id>/comment", methods=["POST"])
+@login_required
+def comment(slug: str, lang: str, seg_id: str):
+    if not SegmentForm().validate_on_submit():
+        abort(400)
+    path = actions.catalog_for(slug, lang, current_user, write=True)
+    lang = actions.norm_lang(lang)
+    try:
+        seg.find(seg.load(path), seg_id)
+    except seg.NotFound:
+        abort(404)
+    text = request.form.get("text", "").strip()
+    if not text or len(text) > MAX_COMMENT:
+        flash(f"A comment needs some text (at most {MAX_COMMENT} characters).")
+    else:
+        store().add_comment(slug, lang, seg_id, current_user.name, text)
+    if request.accept_mimetypes.best == "application/json":
+        return {"comments": [vars(c) for c in store().comments(slug, lang).get(seg_id, [])]}
+    return redirect(_page_url(slug, lang, seg_id))
+
+
+@bp.route("/review/<slug>/<lang>/next")
+@login_required
+def next_segment(slug: str, lang: str):
+    """Go to the next segment that needs work and that nobody else has open."""
+    lang = actions.norm_lang(lang)
+    found = actions.next_for(slug, lang, request.args.get("after"), current_user)
+    if found is None:
+        flash("Nothing left that needs work here.")
+        return redirect(_page_url(slug, lang, None))
+    if current_user.can_edit(lang):
+        store().claim(slug, lang, found.id, current_user.name)
+    return redirect(_page_url(slug, lang, found.id))
+
+
+@bp.route("/review/<slug>/<lang>/preview")
+@login_required
+def preview(slug: str, lang: str):
+    path = actions.catalog_for(slug, lang, current_user)
+    lang = actions.norm_lang(lang)
+    return render_template("preview.html", preview=extras.preview(project(), slug, lang, seg.load(path)),
+                           html_lang=html_lang(lang), direction=text_direction(lang))
