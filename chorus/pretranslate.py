@@ -182,8 +182,9 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
     texts = list(dict.fromkeys(pending.values()))
     masks = {text: mask(text, lang, glossary) for text in texts}
     origin = f"mt {engine.name}"
-    for start in range(0, len(texts), engine.batch_size):
-        batch = texts[start:start + engine.batch_size]
+    size = max(1, int(engine.settings.get("batch_size") or engine.batch_size))
+    for start in range(0, len(texts), size):
+        batch = texts[start:start + size]
         try:
             outputs = engine.translate([masks[text].text for text in batch], source, lang)
         except EngineError as error:

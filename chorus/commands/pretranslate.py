@@ -90,7 +90,7 @@ def engines_command(langs: tuple[str, ...], project: Project):
             if not status.served and status.fix and status.fix not in fixes:
                 fixes.append(status.fix)
         used = ", ".join(lang for lang in targets if name in chains[lang]) or "-"
-        table.add_row(name, used, _grouped(source, served), _grouped(source, missing), "\n".join(fixes) or "-")
+        table.add_row(name, used, _grouped(source, served), _grouped(source, missing), Text("\n".join(fixes) or "-"))
     console.print(table)
 
 

@@ -1,0 +1,98 @@
+"""The batched Apertium engine against the real ``apertium`` program."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from chorus import engines
+from chorus.engines.apertium import ApertiumEngine, batch_input, escape, split_output
+
+TEXTS = [
+    "Stop the attacks on the harbour workers!",
+    "Read [our full report][1] now.",
+    "Prices rose by 5$ and {more} ^up^ @ 10% \\ / <b>bold</b>",
+    "Two  spaces and a ~ tilde",
+    "We stand along with the dockers",
+    "No final punctuation",
+    "Solidarity!",
+]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return ApertiumEngine()
+
+
+def retxt(raw: str) -> list[str]:
+    """What the real apertium-retxt makes of a batch, split on the ids."""
+    text = subprocess.run(["apertium-retxt"], input=raw, capture_output=True, text=True, check=True).stdout
+    parts = text.split("<seg id=")[1:]
+    return [part.split(">", 1)[1].strip() for part in parts]
+
+
+def test_escaping_is_what_destxt_does():
+    text = "a [b] ^c$ @d \\e /f <g> {h}"
+    ours = escape(text)
+    theirs = subprocess.run(["apertium-destxt"], input=text, capture_output=True, text=True, check=True).stdout
+    assert theirs.startswith(ours)
+    assert escape("a  b\tc") == "a[  ]b[\t]c"
+
+
+def test_one_process_gives_one_output_per_text_in_order(engine):
+    raw = engine.run("eng-spa", batch_input(TEXTS))
+    assert [int(n) for n in __import__("re").findall(r"<seg id=(\d+)>", raw)] == list(range(len(TEXTS)))
+    ours = split_output(raw, len(TEXTS))
+    assert ours == retxt(raw)
+    assert ours[1].startswith("Le") and "[1]" in ours[1]
+    assert "5$" in ours[2] and "<b>" in ours[2]
+
+
+def test_batch_equals_translating_each_text_the_same_way(engine):
+    batched = engine.translate(TEXTS, "en", "es")
+    assert len(batched) == len(TEXTS)
+    assert batched[-1] == engine.translate(["Solidarity!"], "en", "es")[0] == "Solidaridad!"
+    assert batched[0].startswith("Par")  # a real Spanish draft
+    assert batched[0].endswith("!")  # the paragraph-end dot of the recipe is not left behind
+    assert not batched[5].endswith(".")
+
+
+def test_multiword_across_texts_does_not_merge(engine):
+    texts = ["They walked along", "with the workers."]
+    assert len(engine.translate(texts, "en", "es")) == 2
+
+
+def test_unknown_words_carry_no_marks(engine):
+    out = engine.translate(["The Zorblaxian workers flibbered."], "en", "es")[0]
+    assert "Zorblaxian" in out
+    assert not any(mark in out for mark in "*#@")
+    marked = subprocess.run(["apertium", "eng-spa"], input="The Zorblaxian workers flibbered.",
+                            capture_output=True, text=True).stdout
+    assert "*" in marked  # without -u Apertium would mark them
+
+
+def test_a_mismatched_batch_falls_back_to_one_text_at_a_time():
+    calls = []
+
+    class Garbled(ApertiumEngine):
+        def run(self, mode, data):
+            raw = super().run(mode, data)
+            calls.append(data.count("<seg id="))
+            return raw.replace("[<seg id=1>]", "", 1) if len(calls) == 1 else raw
+
+    out = Garbled().translate(["Good morning.", "Good night.", "Solidarity!"], "en", "es")
+    assert calls == [3, 1, 1, 1]
+    assert out == ApertiumEngine().translate(["Good morning.", "Good night.", "Solidarity!"], "en", "es")
+
+
+def test_split_output_requires_ids_in_order():
+    assert split_output("[<seg id=0>]a.[][\n][<seg id=1>]b.[][\n]", 2) == ["a", "b"]
+    assert split_output("[<seg id=1>]a.[][\n][<seg id=0>]b.[][\n]", 2) is None
+    assert split_output("[<seg id=0>]a.[][\n]", 2) is None
+    assert split_output("junk[<seg id=0>]a.[][\n]", 1) is None
+
+
+def test_missing_pair_is_an_engine_error_with_the_fix(engine):
+    with pytest.raises(engines.EngineUnavailable, match="apt-get install apertium-eng-cat"):
+        engine.translate(["Hello"], "en", "ca")
