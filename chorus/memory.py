@@ -13,7 +13,10 @@ modification time and hash, so a lookup re-reads only the catalogs that changed 
 
 Fuzzy scores are rapidfuzz's ``fuzz.ratio`` (0–100). To stay fast on large memories a lookup
 only scores entries whose length makes the cutoff reachable and, for queries of three or more
-distinct words, that share at least a third of the query's informative words.
+distinct words, that share at least a quarter of the query's informative words (words found in
+at most a tenth of the entries, or never seen). Word-level edits (a word replaced, dropped or
+added) and typos keep a similar sentence well above that; a text garbled in every word may be
+missed.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ USABLE_STATES = ("translated", "approved")
 MAX_TMX_BYTES = 200 * 1024 * 1024
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WORD = re.compile(r"\w+")
-_COMMON_SHARE = 0.2  # words in more than this share of entries say little about a match
+_COMMON_SHARE = 0.1  # words in more than this share of entries say little about a match
+_SHARED_PART = 4  # a candidate shares at least a quarter of the query's informative words
 
 
 @dataclass
@@ -148,11 +152,12 @@ class Memory:
         if len(words) < 3:
             return self._keys[start:stop]
         common = max(50, int(len(self._keys) * _COMMON_SHARE))
-        lists = [self._postings[word] for word in words if word in self._postings]
-        informative = [ids for ids in lists if len(ids) <= common]
-        need = math.ceil(len(words) / 3) - (len(lists) - len(informative))
-        if not informative or need <= 0:
+        lists = [self._postings.get(word) for word in words]
+        informative = [ids for ids in lists if ids is not None and len(ids) <= common]
+        if not informative:
             return self._keys[start:stop]
+        # Words the memory never saw count too: a query full of them is far from everything.
+        need = max(1, math.ceil(sum(ids is None or len(ids) <= common for ids in lists) / _SHARED_PART))
         counts = np.bincount(np.concatenate(informative), minlength=len(self._keys))[start:stop]
         return [self._keys[start + i] for i in np.flatnonzero(counts >= need)]
 
