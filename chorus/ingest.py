@@ -58,27 +58,37 @@ def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
 
 
 def apply(project: Project, plans: list[Plan]) -> None:
-    """Write sources, templates and catalogs; each file atomically, catalogs under their lock."""
+    """Write sources, templates and catalogs, each atomically; catalogs that exist already are
+    merged under their lock, new ones are written together with a single sync."""
+    fresh: list[tuple[Path, str]] = []
     for plan in plans:
         if plan.write_source:
-            catalog.atomic_write(plan.source, plan.text)
-        _write_if_changed(project.template_path(plan.slug), catalog.render(plan.template))
+            fresh.append((plan.source, plan.text))
+        body = catalog.render_body(plan.template)
+        pot_text = catalog.render_entries(plan.template, plan.template.metadata, plan.template.header, body)
+        pot_path = project.template_path(plan.slug)
+        if _changed(pot_path, pot_text):
+            fresh.append((pot_path, pot_text))
         for lang in plan.langs:
             path = project.catalog_path(plan.slug, lang)
+            if not path.exists():
+                fresh.append((path, catalog.new_catalog_text(plan.template, lang, plan.slug, body)))
+                continue
             with catalog.locked(path):
-                old = catalog.read(path) if path.exists() else None
-                merged = catalog.merge(plan.template, old, lang, plan.slug)
-                _write_if_changed(path, catalog.render(merged))
+                merged = catalog.merge(plan.template, catalog.read(path), lang, plan.slug)
+                text = catalog.render(merged)
+                if _changed(path, text):
+                    catalog.atomic_write(path, text)
+    catalog.write_many(fresh)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Leave a file alone when only its creation date would change (keeps re-runs quiet in git)."""
+def _changed(path: Path, text: str) -> bool:
+    """False when the file holds ``text`` but for its dates (keeps re-runs quiet in git)."""
     try:
         old = path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
-        old = None
-    if old is None or _without_dates(old) != _without_dates(text):
-        catalog.atomic_write(path, text)
+        return True
+    return _without_dates(old) != _without_dates(text)
 
 
 def _without_dates(text: str) -> list[str]:

@@ -114,9 +114,12 @@ def test_a_new_target_language_gets_its_catalogs_on_update(project, tmp_path):
 
 def test_rerun_without_changes_rewrites_nothing(project, tmp_path):
     path = add(project, tmp_path)
-    before = {p: p.stat().st_mtime_ns for p in project.translations_dir.rglob("*.po*")}
+    def mtimes():
+        return {p: p.stat().st_mtime_ns for p in project.translations_dir.rglob("*") if p.suffix in (".po", ".pot")}
+
+    before = mtimes()
     apply(project, plan_update(project, []))
-    after = {p: p.stat().st_mtime_ns for p in project.translations_dir.rglob("*.po*")}
+    after = mtimes()
     assert before == after and path in before
 
 
@@ -194,3 +197,29 @@ def test_links_are_listed_for_the_translator(project, tmp_path):
     entry = catalog.read(project.template_path("links")).find("Read [the report][1] now.")
     assert entry.comment == "paragraph\n[1] https://example.org/r"
     assert parse(text, "en", "markdown").source() == text
+
+
+def test_rendering_round_trips_through_polib_and_msgfmt(tmp_path):
+    po = polib.POFile()
+    po.header = "A header\nover two lines"
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "es", "X-Custom": "1"}
+    long_text = "A sentence long enough to be wrapped over several lines of a PO file, " * 3
+    po.append(polib.POEntry(
+        msgid=long_text + 'with "quotes", a \\ backslash and a\ttab',
+        msgstr="Línea uno\nLínea dos\n", flags=["fuzzy"], tcomment="chorus: mt apertium",
+        comment="paragraph\n[1] https://example.org", previous_msgid="An old text",
+        occurrences=[(f"source/long-statement-name-{n}.txt", str(n)) for n in range(8)],
+    ))
+    po.append(polib.POEntry(msgid="Menu", msgctxt="button", msgstr="Menú", flags=["approved"]))
+    po.append(polib.POEntry(msgid="Gone", msgstr="Ido", obsolete=True))
+    path = tmp_path / "es.po"
+    catalog.write(po, path)
+    msgfmt_check(path)
+    text = path.read_text(encoding="utf-8")
+    assert all(len(line) <= 79 for line in text.splitlines() if line.startswith('"'))
+    back = catalog.read(path)
+    assert back.header == po.header and back.metadata == po.metadata
+    for written, read in zip(po, back):
+        for field in ("msgid", "msgstr", "msgctxt", "flags", "tcomment", "comment", "previous_msgid",
+                      "occurrences", "obsolete"):
+            assert getattr(written, field) == getattr(read, field), field
