@@ -158,14 +158,17 @@ def format_for(filename: str) -> str:
 def _parse_plain(text: str, lang: str) -> list[str | Block]:
     chunks = _chunks(text)
     parts: list[str | Block] = []
-    content = [c for c in chunks if not isinstance(c, str)]
+    total = sum(1 for chunk in chunks if not isinstance(chunk, str))
+    position, seen = 0, set()  # seen: the block kinds found so far
     for chunk in chunks:
         if isinstance(chunk, str):
             parts.append(chunk)
             continue
         first_line, lines = chunk
-        position = content.index(chunk)
-        parts.extend(_classify_plain(lines, first_line, position, len(content), lang, parts))
+        new = _classify_plain(lines, first_line, position, total, lang, seen)
+        seen.update(part.kind for part in new if isinstance(part, Block))
+        parts.extend(new)
+        position += 1
     return parts
 
 
@@ -190,11 +193,9 @@ def _chunks(text: str) -> list:
     return [part for part in result if part != ""]
 
 
-def _classify_plain(lines, first_line, position, total, lang, parts_so_far) -> list[str | Block]:
-    has_title = any(isinstance(p, Block) and p.kind == "title" for p in parts_so_far)
-    has_content = any(
-        isinstance(p, Block) and p.kind in ("paragraph", "list_item", "quote") for p in parts_so_far
-    )
+def _classify_plain(lines, first_line, position, total, lang, seen: set[str]) -> list[str | Block]:
+    has_title = "title" in seen
+    has_content = not seen.isdisjoint(("paragraph", "list_item", "quote"))
     if len(lines) == 1 and position <= 1:
         found = parse_dateline(lines[0], lang)
         if found:
@@ -272,7 +273,13 @@ def _block(kind: str, first_line: int, lines: list[str], prefixes: list[str] | N
 
 def _join_lines(lines: list[str], prefixes: list[str]):
     """Join hard-wrapped lines into one text; remember what each joint replaced."""
-    text, joints, pending, lead = "", [], "", None
+    if len(lines) == 1:  # most blocks: nothing to join
+        content = lines[0][len(prefixes[0]):]
+        core = content.strip()
+        if core:
+            start = content.index(core[0])
+            return prefixes[0] + content[:start], core, [], content[start + len(core):]
+    words, joints, pending, lead, length = [], [], "", None, 0
     for index, (line, prefix) in enumerate(zip(lines, prefixes)):
         content = line[len(prefix):]
         core = content.strip()
@@ -283,11 +290,12 @@ def _join_lines(lines: list[str], prefixes: list[str]):
         if lead is None:
             lead = pending
         else:
-            joints.append((len(text), pending))
-            text += " "
-        text += core
+            joints.append((length, pending))
+            length += 1
+        words.append(core)
+        length += len(core)
         pending = content[len(content.rstrip()):]
-    return lead or "", text, joints, pending
+    return lead or "", " ".join(words), joints, pending
 
 
 def _merge_literals(parts: list[str | Block]) -> list[str | Block]:

@@ -37,12 +37,14 @@ def plan_add(project: Project, files: list[str | Path], slug: str | None = None,
     if slug and len(files) + len(known) > 1:
         raise ChorusError("--slug names one statement; give one file with it")
     plans: list[Plan] = []
+    taken = {plan.slug for plan in known}
     for file in files:
         path = Path(file)
         text = read_statement(path)
         name = check_slug(slug) if slug else _slug_from(path)
-        if any(plan.slug == name for plan in [*known, *plans]):
+        if name in taken:
             raise ChorusError(f"{path}: two files would both be named {name!r}; use --slug")
+        taken.add(name)
         destination = _destination(project, name, path, text)
         plans.append(_plan(project, name, destination, text, write_source=_needs_write(destination, text)))
     return plans
