@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import xml.etree.ElementTree as ET
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -170,10 +171,11 @@ def _length_window(length: int, cutoff: float) -> tuple[int, int]:
 
 def _word_postings(keys: list[str]) -> dict[str, np.ndarray]:
     """For each lowercase word, the (sorted) positions of the keys holding it."""
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    findall = _WORD.findall
     for position, key in enumerate(keys):
-        for word in {word.lower() for word in _WORD.findall(key)}:
-            postings.setdefault(word, []).append(position)
+        for word in set(findall(key.lower())):
+            postings[word].append(position)
     return {word: np.array(ids, dtype=np.int32) for word, ids in postings.items()}
 
 
