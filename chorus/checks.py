@@ -71,7 +71,7 @@ _LINK_REF = re.compile(r"\]\[(\d+)\]")
 _BARE_REF = re.compile(r"\[(\d+)\]")
 _CODE = re.compile(r"`+[^`]*`+")
 _STARS = re.compile(r"\*+")
-_FRENCH_TIGHT = re.compile(r"(?<=[\w»”)\]])[?!:;]+(?=\s|$)")
+_FRENCH_TIGHT = re.compile(r"(?<=[\w»”)\]])[?!:;]+(?=\s+\S)")  # the end is endpunc's
 
 
 # --- the checks of one segment --------------------------------------------------------------
@@ -378,15 +378,10 @@ def ignore(entry: polib.POEntry, check_id: str) -> None:
 
 
 def load_glossary(project: Project):
-    """The project's glossary, or None when the glossary module or file is not there."""
-    try:
-        from .glossary import Glossary
-    except ImportError:
-        return None
-    try:
-        return Glossary.load(project)
-    except Exception:  # noqa: BLE001 - a broken glossary must not stop the other checks
-        return None
+    """The project's glossary (empty without translations/glossary.csv)."""
+    from .glossary import Glossary
+
+    return Glossary.load(project)  # a broken glossary file is a ChorusError naming it
 
 
 def check_catalog(project: Project, slug: str, lang: str, glossary=None, memory=None) -> list[Finding]:
