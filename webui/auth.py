@@ -152,7 +152,7 @@ def logout():
 
 class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=[(role, role) for role in ROLES], default="translator")
+    role = SelectField("Role", choices=list(ROLES), default="translator")
     langs = StringField("Languages (comma separated)", validators=[Length(max=200)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 

@@ -87,7 +87,7 @@ def _formats(project_: Project) -> list[str]:
 class AddStatementForm(FlaskForm):
     slug = StringField("Short name (optional: from the file name or the title)",
                        validators=[Optional(), Length(max=80)])
-    kind = RadioField("Format", choices=[("txt", "Plain text"), ("md", "Markdown")], default="txt")
+    kind = RadioField("Format", choices=["txt", "md"], default="txt")
     text = TextAreaField("Statement text", validators=[Optional(), Length(max=2_000_000)])
     file = FileField("…or a file (.txt or .md)")
 
@@ -124,7 +124,7 @@ def _ingest(project_: Project, form: AddStatementForm) -> str:
     elif form.text.data and form.text.data.strip():
         data = form.text.data.replace("\r\n", "\n").encode("utf-8")
         suffix = f".{form.kind.data}"
-        name = slug or slugify(_first_line(form.text.data)) or "statement"
+        name = slug or slugify(_text_title(project_, form.text.data, suffix)) or "statement"
     else:
         raise ChorusError("paste the statement or choose a file")
     name = check_slug(name)
@@ -138,10 +138,12 @@ def _ingest(project_: Project, form: AddStatementForm) -> str:
     return name
 
 
-def _first_line(text: str) -> str:
-    """The title-ish first line that is not a date or front matter."""
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line and line != "---" and not any(ch.isdigit() for ch in line[:4]):
-            return line[:60]
-    return "statement"
+def _text_title(project_: Project, text: str, suffix: str) -> str:
+    """The statement's title (for its short name), else its first words."""
+    from chorus.document import format_for, parse
+
+    try:
+        title = parse(text.replace("\r\n", "\n"), project_.config.source_lang, format_for(f"x{suffix}")).title
+    except Exception:  # noqa: BLE001 — a name is a convenience; ingesting reports real problems
+        title = None
+    return title or " ".join(text.split()[:6])

@@ -36,15 +36,14 @@ def download(slug: str, lang: str):
         return render_template("error.html", code=503,
                                message="Exporting is not available in this installation."), 503
     extension = _extension(slug, fmt)
-    response = Response(text, mimetype=MIME.get(extension, "text/plain"))
+    response = Response(text, mimetype=MIME.get(extension.rsplit(".", 1)[-1], "text/plain"))
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{lang}.{extension}"'
     return response
 
 
 def _extension(slug: str, fmt: str) -> str:
-    if fmt == "source":
-        try:
-            return project().source_path(slug).suffix.lstrip(".") or "txt"
-        except ChorusError:
-            return "txt"
-    return "html" if fmt == "proof" else fmt
+    try:
+        suffix = project().source_path(slug).suffix
+    except ChorusError:
+        suffix = ".txt"
+    return extras.export_extension(fmt, suffix)

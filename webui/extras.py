@@ -71,11 +71,15 @@ class Helpers:
             return []
         return _attempt("glossary lookup", lambda: list(self.glossary.terms_in(source, self.lang)), [])
 
-    def warnings(self, source: str, target: str) -> list:
+    def warnings(self, source: str, target: str, flags: tuple[str, ...] = ()) -> list:
+        """QA findings; checks silenced on the entry (``chorus-ignore:<id>`` flags) are skipped."""
         if self.checks is None or not target:
             return []
+        prefix = getattr(self.checks, "IGNORE_FLAG", "chorus-ignore:")
+        ignored = [flag[len(prefix):] for flag in flags if flag.startswith(prefix)]
         return _attempt("QA checks", lambda: list(self.checks.check_entry(
-            source, target, self.lang, source_lang=self.project.config.source_lang, glossary=self.glossary)), [])
+            source, target, self.lang, source_lang=self.project.config.source_lang, glossary=self.glossary,
+            ignored=ignored)), [])
 
     def suggestions(self, source: str, limit: int = 3) -> list[dict]:
         if self.memory is None:
@@ -137,6 +141,14 @@ def export_formats(project: Project) -> list[str]:
     from chorus.project import EXPORT_FORMATS
 
     return ["source", *EXPORT_FORMATS]
+
+
+def export_extension(fmt: str, source_suffix: str) -> str:
+    """File extension of a download: ``proof`` → ``proof.html``, ``source`` → the source's."""
+    if fmt == "source":
+        return "md" if source_suffix in (".md", ".markdown") else "txt"
+    assemble = _module("assemble")
+    return getattr(assemble, "EXTENSIONS", {}).get(fmt, fmt)
 
 
 def render_export(project: Project, slug: str, lang: str, fmt: str, draft: bool) -> str | None:

@@ -53,7 +53,7 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200):
     rows = [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
-        "warnings": helpers.warnings(segment.source, segment.target),
+        "warnings": helpers.warnings(segment.source, segment.target, segment.flags),
         "suggestions": helpers.suggestions(segment.source) if segment.state != "approved" else [],
         "comments": comments.get(segment.id, []),
         "history": history.get(segment.id, []),

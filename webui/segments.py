@@ -51,6 +51,7 @@ class Segment:
     context: str | None
     previous_source: str | None
     references: list[str]
+    flags: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -82,6 +83,7 @@ def to_segment(entry: polib.POEntry, index: int) -> Segment:
         state=catalog.state(entry), revision=revision(entry), kind=block_kind(entry),
         origin=catalog.origin(entry), context=entry.msgctxt, previous_source=entry.previous_msgid,
         references=[f"{path}:{line}" if line else path for path, line in entry.occurrences],
+        flags=tuple(entry.flags),
     )
 
 
