@@ -55,7 +55,7 @@ def overview(project_: Project, user) -> list[dict]:
 
 def _title(template) -> str | None:
     for entry in template:
-        if block_kind(entry) == "title":
+        if "title" in block_kind(entry).split(", "):
             return entry.msgid
     return None
 
