@@ -1,0 +1,238 @@
+"""Properties that must hold for any input, checked on generated input (hypothesis).
+
+- A catalog written by Chorus and read back is what was written, and ``msgfmt -c`` accepts it.
+- Ingesting a statement and exporting it with identity translations gives the source back.
+- Sentence splitting never loses, adds or reorders a character.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import polib
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from chorus import assemble, catalog
+from chorus.ingest import apply, plan_add
+from chorus.project import Project, render_config
+from chorus.segment import segments, split_sentences
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def msgfmt_errors(path: Path) -> str:
+    result = subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)], capture_output=True, text=True)
+    return "" if result.returncode == 0 else result.stderr or f"exit {result.returncode}"
+
+
+# --- PO write, then read ----------------------------------------------------------------------
+
+# Characters a volunteer can type, plus the ones PO escapes: quotes, backslashes, tabs, newlines.
+TRICKY = "\"\\\t\n'#%{}<>&;:~^$@|`"
+text_chars = st.one_of(
+    st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn")),  # any printable Unicode
+    st.sampled_from(TRICKY),
+    st.sampled_from("éßçñøł中文日本語العربيةעבריתΩЖ🙂"),
+)
+short_text = st.text(text_chars, min_size=1, max_size=40)
+long_text = st.text(st.sampled_from("abc défg, hij. \"k\" \\ l\t"), min_size=100, max_size=400)
+message = st.one_of(short_text, long_text).filter(lambda text: text.strip())
+comment_line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn", "Zl", "Zp")),
+                       min_size=1, max_size=50).map(str.strip).filter(bool)
+flag_sets = st.lists(st.sampled_from([catalog.FUZZY, catalog.APPROVED, "no-wrap", "chorus-no-check"]),
+                     unique=True, max_size=3)
+reference = st.tuples(st.from_regex(r"source/[a-z0-9-]{1,12}\.(txt|md)", fullmatch=True),
+                      st.integers(1, 9999).map(str))
+
+
+def same_line_ends(msgid: str, msgstr: str) -> str:
+    """msgfmt -c insists a translation begins and ends with a newline exactly when its source does."""
+    core = msgstr.strip("\n") or "x"
+    return ("\n" if msgid.startswith("\n") else "") + core + ("\n" if msgid.endswith("\n") else "")
+
+
+@st.composite
+def po_entry(draw, msgid: str, obsolete: bool = False) -> polib.POEntry:
+    translated = draw(st.booleans())
+    msgstr = same_line_ends(msgid, draw(message)) if translated or obsolete else ""
+    flags = draw(flag_sets) if msgstr else [flag for flag in draw(flag_sets) if flag == "no-wrap"]
+    entry = polib.POEntry(
+        msgid=msgid,
+        msgstr=msgstr,
+        flags=flags,
+        obsolete=obsolete,
+        comment="" if obsolete else "\n".join(draw(st.lists(comment_line, max_size=3))),
+        tcomment="\n".join(draw(st.lists(comment_line, max_size=3))),
+        occurrences=[] if obsolete else draw(st.lists(reference, max_size=3, unique=True)),
+    )
+    if catalog.FUZZY in flags and not obsolete and draw(st.booleans()):
+        entry.previous_msgid = draw(message)
+    return entry
+
+
+@st.composite
+def po_catalog(draw) -> polib.POFile:
+    msgids = draw(st.lists(message, min_size=1, max_size=12, unique=True))
+    obsolete_count = draw(st.integers(0, min(3, len(msgids) - 1)))
+    po = catalog.merge(polib.POFile(), None, "es", "property-test")  # Chorus's own headers
+    for number, msgid in enumerate(msgids):
+        po.append(draw(po_entry(msgid, obsolete=number >= len(msgids) - obsolete_count)))
+    return po
+
+
+def entry_fields(entry: polib.POEntry) -> tuple:
+    return (entry.msgid, entry.msgstr, entry.msgctxt, sorted(entry.flags), entry.comment,
+            entry.tcomment, list(entry.occurrences), entry.previous_msgid, entry.obsolete)
+
+
+@SETTINGS
+@given(written=po_catalog())
+def test_po_write_then_read_gives_back_what_was_written(written):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "es.po"
+        catalog.write(written, path)
+        read_back = catalog.read(path)
+        assert msgfmt_errors(path) == "", path.read_text(encoding="utf-8")
+    assert read_back.metadata == written.metadata
+    assert [entry_fields(e) for e in read_back] == [entry_fields(e) for e in written]
+
+
+def test_update_after_a_long_sentence_changed_writes_valid_catalogs(tmp_path):
+    """The everyday case behind the property: a long translated sentence is edited in the source,
+    ``update`` keeps its old text as ``#| msgid`` (wrapped over several lines)."""
+    project = Project.create(tmp_path / "project", "en", ["es"])
+    old = ("We stand with the dockers of the northern harbour, who have held the gates for three "
+           "weeks against the company and its lawyers.")
+    source = tmp_path / "harbour.txt"
+    source.write_text(f"Harbour\n\n{old}\n", encoding="utf-8")
+    apply(project, plan_add(project, [source]))
+    path = project.catalog_path("harbour", "es")
+    with catalog.editing(path) as po:
+        po.find(old).msgstr = "Estamos con los estibadores del puerto del norte."
+    project.source_path("harbour").write_text(f"Harbour\n\n{old.replace('three', 'four')}\n", encoding="utf-8")
+    from chorus.ingest import plan_update
+
+    apply(project, plan_update(project, ["harbour"]))
+    assert msgfmt_errors(path) == "", path.read_text(encoding="utf-8")
+    changed = catalog.read(path).find(old.replace("three", "four"))
+    assert changed.previous_msgid == old and catalog.state(changed) == "fuzzy"
+
+
+# --- ingest, then export with identity translations -------------------------------------------
+
+WORDS = ["we", "stand", "with", "tenants", "of", "block", "C", "and", "their", "families", "rent",
+         "strike", "Mr.", "Mrs.", "Ft.", "Worth", "U.S.", "bn.", "3.8", "e.g.", "40%", "«now»",
+         "\"enough\"", "(all", "of", "us)", "—", "l'union", "Straße", "São", "naïve", "#NoEviction",
+         "@harbour_net", "https://example.org/a.b", "1.", "2)", "...", "…"]
+ENDS = [".", "!", "?", "...", "!!", "."]
+
+
+@st.composite
+def sentence(draw) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12))
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words) + draw(st.sampled_from(ENDS))
+
+
+@st.composite
+def block(draw) -> str:
+    kind = draw(st.sampled_from(["paragraph", "paragraph", "list", "quote", "slogan"]))
+    if kind == "list":
+        items = draw(st.lists(sentence(), min_size=1, max_size=4))
+        return "\n".join(f"{draw(st.sampled_from(['-', '*', '1.']))} {item}" for item in items)
+    if kind == "quote":
+        return "\n".join("> " + line for line in draw(st.lists(sentence(), min_size=1, max_size=3)))
+    if kind == "slogan":
+        return " ".join(draw(st.lists(st.sampled_from(WORDS[:12]), min_size=1, max_size=5))).capitalize() + "!"
+    text = " ".join(draw(st.lists(sentence(), min_size=1, max_size=5)))
+    width = draw(st.integers(25, 90))
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line])
+
+
+@st.composite
+def statement(draw) -> str:
+    title = draw(sentence()).rstrip(".!?… ")
+    parts = [title or "Title", *draw(st.lists(block(), min_size=1, max_size=6))]
+    if draw(st.booleans()):
+        parts.append("— " + draw(st.sampled_from(["Harbour Solidarity Network", "Tenants' Union"])))
+    separator = draw(st.sampled_from(["\n\n", "\n\n\n", "\n \n"]))
+    return separator.join(parts) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+def identity_project(root: Path) -> Project:
+    """A project whose target is its source language, so identity translations are exact."""
+    for name in ("source", "translations"):
+        (root / name).mkdir(parents=True)
+    (root / "chorus.toml").write_text(render_config("en", ["en"]), encoding="utf-8")
+    return Project.load(root)
+
+
+@SETTINGS
+@given(text=statement())
+def test_ingest_then_export_with_identity_translation_is_exact(text):
+    with tempfile.TemporaryDirectory() as folder:
+        project = identity_project(Path(folder) / "project")
+        source = Path(folder) / "statement.txt"
+        source.write_text(text, encoding="utf-8")
+        plans = plan_add(project, [source])
+        apply(project, plans)
+        slug = plans[0].slug
+        path = project.catalog_path(slug, "en")
+        with catalog.editing(path) as po:
+            for entry in catalog.live_entries(po):
+                entry.msgstr = entry.msgid
+                catalog.set_state(entry, "translated")
+        assert msgfmt_errors(path) == ""
+        stored = project.source_path(slug).read_text(encoding="utf-8")
+        assert assemble.render(project, slug, "en", "txt") == stored
+    assert stored.strip() == text.strip()
+
+
+# --- sentence splitting ---------------------------------------------------------------------------
+
+PIECES = {
+    "en": ["Mr. Smith", "the U.S. workers", "Ft. Worth", "US$ 3.8 bn.", "e.g. this", "No. 5", "etc."],
+    "fr": ["M. Dupont", "Mme Martin", "« Non ! »", "l'État", "p. ex.", "c.-à-d."],
+    "es": ["¿Por qué?", "¡Basta!", "Sra. Gómez", "EE. UU.", "pág. 3"],
+    "de": ["z. B.", "Nr. 4", "Dr. Weiß", "d. h.", "„Nein!“"],
+    "ja": ["これは文です。", "本当？", "はい！"],
+    "ar": ["هذه جملة.", "لماذا؟", "نعم!"],
+    "ru": ["т. е.", "Да!", "г. Москва"],
+}
+PUNCTUATION = [". ", "! ", "? ", "... ", "… ", ".\n", "\n", "\n\n", " ", "  ", "\t", "(", ") ",
+               "\"", "'", "1. ", "a) ", "- ", "* ", ". . . ", ":", ";", "—", "。", "؟ "]
+
+
+@st.composite
+def prose(draw, lang: str) -> str:
+    token = st.one_of(st.sampled_from(PIECES[lang]), st.sampled_from(PUNCTUATION),
+                      st.text(text_chars, min_size=1, max_size=12), st.from_regex(r"[A-Z][a-z]{1,9}", fullmatch=True))
+    return "".join(draw(st.lists(token, max_size=60)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), lang=st.sampled_from(sorted(PIECES)))
+def test_sentence_split_never_loses_or_duplicates_a_character(data, lang):
+    text = data.draw(prose(lang))
+    pieces = split_sentences(text, lang)
+    assert "".join(pieces) == text
+    assert all(pieces), "no empty pieces"
+    assert [s for s in segments(text, lang)] == [p.strip() for p in pieces if p.strip()]
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(text_chars, max_size=300), lang=st.sampled_from(["en", "fr", "es", "de", "ja", "ar", "ru", "pt_BR"]))
+def test_sentence_split_of_any_text_is_lossless(text, lang):
+    assume(text)
+    assert "".join(split_sentences(text, lang)) == text
