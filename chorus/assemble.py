@@ -22,9 +22,12 @@ anyway, machine drafts marked; untranslated segments stay in the source language
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import json
 import os
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -111,8 +114,11 @@ def load(project: Project, slug: str, lang: str) -> Statement:
     Unknown names, a missing catalog and a catalog made from another version of the source are
     :class:`ChorusError`\\ s that say what to run.
     """
-    slug = project.resolve([slug])[0]
-    lang = project.resolve_langs([lang])[0]
+    return _load(project, project.resolve([slug])[0], project.resolve_langs([lang])[0])
+
+
+def _load(project: Project, slug: str, lang: str) -> Statement:
+    """:func:`load` for a name and language already checked."""
     source_path = project.source_path(slug)
     text = read_statement(source_path)
     po_path = project.catalog_path(slug, lang)
@@ -124,7 +130,7 @@ def load(project: Project, slug: str, lang: str) -> Statement:
     if metadata.get(catalog.SOURCE_HASH) != expected:
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
                           f"the source was edited since the catalog was made; run 'chorus update {slug}' first")
-    document = _parsed(text, project.config.source_lang, format_for(source_path.name))
+    document = parsed_document(project, slug, text, format_for(source_path.name))
     front = _FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
@@ -157,8 +163,6 @@ def read_catalog(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]
 _PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b",
                "f": "\f", "v": "\v"}
 _PO_ESCAPE = re.compile(r"\\(.)")
-_PO_LINE = re.compile(r'(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*$')
-_PO_CONTINUATION = re.compile(r'"(.*)"[ \t]*$')
 
 
 class _Unusual(Exception):
@@ -178,72 +182,132 @@ def _po_unescape(text: str) -> str:
     return _PO_ESCAPE.sub(one, text)
 
 
+_PO_FIELD = re.compile(r'^(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*\n((?:"[^\n]*"[ \t]*\n)*)', re.M)
+_PO_FLAGS = re.compile(r"^#,(.*)$", re.M)
+_PO_QUOTED = re.compile(r'"(.*)"[ \t]*$', re.M)
+
+
 def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]] | None:
-    """The fast reader behind :func:`read_catalog`; None when polib should read the file."""
+    """The fast reader behind :func:`read_catalog`; None when polib should read the file.
+
+    Entries are the blank-line separated blocks that editors and polib write; a block with
+    anything else than comments, ``msgctxt``, ``msgid`` and ``msgstr`` sends the file to polib.
+    """
     entries: dict[str, tuple[str, str]] = {}
     metadata: dict[str, str] = {}
-    fields: dict[str, list[str]] = {}
-    flags: set[str] = set()
-    current: list[str] | None = None
-
-    def finish() -> None:
-        if "msgid" not in fields:
-            if fields.get("msgstr") is not None or "msgctxt" in fields:
-                raise _Unusual
-            return
-        if "msgstr" not in fields:
-            raise _Unusual
-        msgid = _po_unescape("".join(fields["msgid"]))
-        msgstr = _po_unescape("".join(fields["msgstr"]))
-        if not msgid and "msgctxt" not in fields:
-            for line in msgstr.split("\n"):
-                key, colon, value = line.partition(":")
-                if colon:
-                    metadata[key.strip()] = value.strip()
-        elif msgid not in entries:
+    try:
+        for block in text.lstrip("\ufeff").replace("\r\n", "\n").split("\n\n"):
+            block = block.strip("\n") + "\n"
+            fields = _PO_FIELD.findall(block)
+            if not fields:
+                if any(line and line[0] != "#" for line in block.split("\n")):
+                    return None
+                continue
+            values = {}
+            lines = 0
+            for keyword, first, rest in fields:
+                if keyword in values:
+                    return None  # two entries without a blank line between them
+                values[keyword] = first + "".join(_PO_QUOTED.findall(rest)) if rest else first
+                lines += 1 + rest.count("\n")
+            if "msgid" not in values or "msgstr" not in values:
+                return None
+            if lines != sum(1 for line in block.split("\n") if line and line[0] != "#"):
+                return None  # msgid_plural, msgstr[0] or a broken line: polib decides
+            msgid = _po_unescape(values["msgid"])
+            msgstr = _po_unescape(values["msgstr"])
+            if not msgid and "msgctxt" not in values:
+                for line in msgstr.split("\n"):
+                    key, colon, value = line.partition(":")
+                    if colon:
+                        metadata[key.strip()] = value.strip()
+                continue
+            if msgid in entries:
+                continue
+            flags = {flag.strip() for found in _PO_FLAGS.findall(block) for flag in found.split(",")}
             state = ("untranslated" if not msgstr else "fuzzy" if "fuzzy" in flags
                      else "approved" if catalog.APPROVED in flags else "translated")
             entries[msgid] = (msgstr, state)
-
-    try:
-        for line in text.lstrip("\ufeff").split("\n"):
-            if not line.strip():
-                current = None
-                continue
-            first = line[0]
-            if first == "#":
-                if fields.get("msgstr") is not None:
-                    finish()
-                    fields, flags = {}, set()
-                current = None
-                if line.startswith("#,"):
-                    flags.update(flag.strip() for flag in line[2:].split(","))
-                continue  # other comments, previous msgids (#|) and obsolete entries (#~)
-            if first == '"':
-                match = _PO_CONTINUATION.match(line)
-                if current is None or not match:
-                    raise _Unusual
-                current.append(match.group(1))
-                continue
-            match = _PO_LINE.match(line)
-            if not match:
-                raise _Unusual  # msgid_plural, msgstr[0], or something broken: polib decides
-            keyword = match.group(1)
-            if keyword in ("msgctxt", "msgid") and "msgstr" in fields:
-                finish()
-                fields, flags = {}, set()
-            if keyword in fields:
-                raise _Unusual
-            current = fields[keyword] = [match.group(2)]
-        finish()
     except _Unusual:
         return None
     return metadata, entries
 
 
-@lru_cache(maxsize=512)
-def _parsed(text: str, lang: str, fmt: str) -> Document:
-    return parse(text, lang, fmt)
+def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Document:
+    """The parsed source, from the project's cache when the source and the parser are unchanged.
+
+    The cache (``.chorus/cache/documents/<slug>.json``) is plain JSON, never code: a file
+    that does not match is simply parsed again and rewritten.
+    """
+    lang = project.config.source_lang
+    key = hashlib.sha256(f"{_parser_fingerprint()}\0{lang}\0{fmt}\0{text}".encode("utf-8")).hexdigest()
+    path = project.private_dir / "cache" / "documents" / f"{slug}.json"
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("key") == key:
+            return _document_from_json(data["document"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    document = parse(text, lang, fmt)
+    try:
+        _write_cache(path, json.dumps({"key": key, "document": _document_to_json(document)},
+                                      ensure_ascii=False, separators=(",", ":")))
+    except OSError:
+        pass  # a read-only project still exports; it only parses every time
+    return document
+
+
+@lru_cache(maxsize=1)
+def _parser_fingerprint() -> str:
+    """Changes whenever the parser or the sentence splitter changes."""
+    import sentencex
+
+    from . import document as document_module, segment as segment_module
+
+    digest = hashlib.sha256(getattr(sentencex, "__version__", "").encode())
+    for module in (document_module, segment_module):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+_BLOCK_FIELDS = ("kind", "line", "text", "lead", "tail", "joints", "links", "weekday", "pieces")
+
+
+def _document_to_json(document: Document) -> dict:
+    parts = []
+    for part in document.parts:
+        if isinstance(part, str):
+            parts.append(part)
+        else:
+            block = {name: getattr(part, name) for name in _BLOCK_FIELDS}
+            block["date"] = part.date.isoformat() if part.date else None
+            parts.append(block)
+    return {"format": document.format, "lang": document.lang, "parts": parts}
+
+
+def _document_from_json(data: dict) -> Document:
+    parts: list[str | Block] = []
+    for part in data["parts"]:
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        fields = {name: part[name] for name in _BLOCK_FIELDS}
+        fields["joints"] = [(at, joint) for at, joint in fields["joints"]]
+        date = part["date"]
+        parts.append(Block(**fields, date=dt.date.fromisoformat(date) if date else None))
+    return Document(format=data["format"], lang=data["lang"], parts=parts)
+
+
+def _write_cache(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 # --- the publishing rule -----------------------------------------------------------------
@@ -910,11 +974,12 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     threshold = _threshold(project, threshold)
     folder = Path(out_dir) if out_dir else project.root / "localized"
     wanted = list(formats or project.config.formats)
+    output_formats("text", wanted)  # an unknown format is refused before anything is read
     jobs: list[tuple[Path, str]] = []
     blocked: list[NotReady] = []
     total = len(chosen) * len(languages)
     for done, (slug, lang) in enumerate(((s, l) for s in chosen for l in languages), start=1):
-        statement = load(project, slug, lang)
+        statement = _load(project, slug, lang)
         for fmt in output_formats(statement.document.format, wanted):
             try:
                 text = assemble(statement, fmt, draft=draft, threshold=threshold)
@@ -948,15 +1013,35 @@ def _prepare_folders(root: Path, folders: set[Path]) -> None:
 
 
 def write_all(jobs: list[tuple[Path, str]]) -> list[Path]:
-    """Write each file atomically (temp file, then rename); a failure is one clear error."""
-    written = []
-    for path, text in jobs:
-        try:
-            catalog.atomic_write(path, text)
-        except OSError as error:
-            raise ChorusError(f"cannot write {path}: {error.strerror or error}") from None
-        written.append(path)
-    return written
+    """Write every file atomically: each goes to a temp file beside it, all of them are
+    flushed to disk, then each is renamed over its target (a reader sees the old file or the
+    new one, never half of one). A failure is one clear error and leaves no temp file behind.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in jobs:
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((temp, path))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+                os.fchmod(stream.fileno(), catalog._file_mode(path))
+                if len(jobs) <= _SYNC_EACH_UP_TO:
+                    os.fsync(stream.fileno())
+        if len(jobs) > _SYNC_EACH_UP_TO:
+            os.sync()  # one flush for a whole batch instead of one per file
+        for temp, path in temps:
+            os.replace(temp, path)
+    except OSError as error:
+        for temp, _ in temps:
+            Path(temp).unlink(missing_ok=True)
+        where = error.filename or (jobs[len(temps) - 1][0] if temps else "")
+        raise ChorusError(f"cannot write {where}: {error.strerror or error}") from None
+    for folder in {path.parent for path, _ in jobs}:
+        catalog._fsync_dir(folder)
+    return [path for path, _ in jobs]
+
+
+_SYNC_EACH_UP_TO = 8
 
 
 __all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",

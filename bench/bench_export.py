@@ -1,0 +1,205 @@
+"""Export a 300-document corpus with Chorus, Translate Toolkit's po2txt and po4a-translate.
+
+All three tools get the same documents and the same translations (every paragraph or sentence
+"translated" the same way, so each tool has real replacing to do) and write one output file per
+document. Each is timed as a user runs it (a fresh process), and Chorus and po2txt also inside
+one Python process (library calls, start-up left out). Medians of several runs; ratios are
+against po2txt measured in the same run.
+
+    .venv/bin/python bench/bench_export.py [--runs 5] [--count 300] [--po4a-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polib
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import build_corpus  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = HERE / "results" / "export.md"
+
+
+def translation(text: str) -> str:
+    """The stand-in translation every tool gets: same length class, visibly different."""
+    return text.swapcase()
+
+
+def fill_catalog(path: Path, mark_translated: bool) -> None:
+    po = polib.pofile(str(path))
+    for entry in po:
+        if entry.msgid and not entry.obsolete:
+            entry.msgstr = translation(entry.msgid)
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+    po.save(str(path))
+
+
+def setup_chorus(folder: Path, corpus: list[Path]):
+    from chorus import catalog
+    from chorus.ingest import apply, plan_add
+    from chorus.project import Project
+
+    project = Project.create(folder / "chorus", "en", ["es"])
+    apply(project, plan_add(project, corpus))
+    for slug in project.statements():
+        with catalog.editing(project.catalog_path(slug, "es")) as po:
+            for entry in po:
+                entry.msgstr = translation(entry.msgid)
+                catalog.set_state(entry, "translated")
+    return project
+
+
+def setup_po2txt(folder: Path, corpus_dir: Path) -> tuple[Path, Path]:
+    pot, po = folder / "ttk-pot", folder / "ttk-po"
+    subprocess.run([BIN / "txt2po", "--progress=none", "-P", corpus_dir, pot], check=True, capture_output=True)
+    po.mkdir()
+    for template in sorted(pot.glob("*.pot")):
+        target = po / (template.stem + ".po")
+        shutil.copy(template, target)
+        fill_catalog(target, True)
+    return po, folder / "ttk-out"
+
+
+def setup_po4a(folder: Path, corpus: list[Path]) -> Path:
+    po_dir = folder / "po4a-po"
+    po_dir.mkdir()
+    for document in corpus:
+        target = po_dir / (document.stem + ".po")
+        subprocess.run(["po4a-updatepo", "-f", "text", "-M", "UTF-8", "-m", document, "-p", target],
+                       check=True, capture_output=True)
+        fill_catalog(target, True)
+    return po_dir
+
+
+def timed(function, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--po4a-runs", type=int, default=3)
+    parser.add_argument("--count", type=int, default=300)
+    args = parser.parse_args()
+
+    from chorus import assemble
+    from translate.convert import po2txt
+
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        corpus = build_corpus(folder / "corpus", count=args.count)
+        size = sum(path.stat().st_size for path in corpus)
+        print(f"corpus: {len(corpus)} documents, {size / 1e6:.2f} MB; setting up the three tools…", flush=True)
+        project = setup_chorus(folder, corpus)
+        ttk_po, ttk_out = setup_po2txt(folder, folder / "corpus")
+        po4a_po = setup_po4a(folder, corpus)
+        out = folder / "chorus-out"
+
+        def chorus_cli():
+            subprocess.run([BIN / "chorus", "export", "--lang", "es", "--format", "txt", "--out", out],
+                           check=True, capture_output=True, cwd=project.root)
+
+        def chorus_cold_cli():
+            shutil.rmtree(project.private_dir / "cache", ignore_errors=True)
+            chorus_cli()
+
+        def chorus_library():
+            assemble.export(project, [], ["es"], ["txt"], out_dir=out)
+
+        def po2txt_cli():
+            subprocess.run([BIN / "po2txt", "--progress=none", "-t", folder / "corpus", ttk_po, ttk_out],
+                           check=True, capture_output=True)
+
+        def po2txt_library():
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                try:
+                    po2txt.main(["--progress=none", "-t", str(folder / "corpus"), str(ttk_po), str(ttk_out)])
+                except SystemExit as exit:
+                    if exit.code:
+                        raise
+
+        def po4a_cli():
+            target = folder / "po4a-out"
+            target.mkdir(exist_ok=True)
+            for document in corpus:
+                subprocess.run(["po4a-translate", "-f", "text", "-M", "UTF-8", "-k", "0", "-m", document,
+                                "-p", po4a_po / (document.stem + ".po"), "-l", target / document.name],
+                               check=True, capture_output=True)
+
+        chorus_cli()  # warm the page cache and the parse cache once, for every tool alike
+        po2txt_cli()
+        results = {
+            "chorus export (command)": timed(chorus_cli, args.runs),
+            "chorus export (command, no parse cache)": timed(chorus_cold_cli, args.runs),
+            "chorus export (library call)": timed(chorus_library, args.runs),
+            "po2txt (command)": timed(po2txt_cli, args.runs),
+            "po2txt (library call)": timed(po2txt_library, args.runs),
+            "po4a-translate (one command per document)": timed(po4a_cli, args.po4a_runs),
+        }
+        check_outputs(out / "es", ttk_out, folder / "po4a-out", corpus)
+    report(results, len(corpus), size, args)
+
+
+def check_outputs(chorus_dir: Path, ttk_dir: Path, po4a_dir: Path, corpus: list[Path]) -> None:
+    """Every tool wrote every document, translated (the stand-in swaps the case)."""
+    for document in corpus:
+        for folder in (chorus_dir, ttk_dir, po4a_dir):
+            produced = (folder / document.name).read_text(encoding="utf-8")
+            source = document.read_text(encoding="utf-8")
+            assert produced != source and produced.split() and produced.split()[0] == source.split()[0].swapcase(), \
+                f"{folder / document.name} is not the translated document"
+
+
+def report(results: dict[str, list[float]], count: int, size: int, args) -> None:
+    from machine import describe
+
+    medians = {name: statistics.median(times) for name, times in results.items()}
+    pairs = [("chorus export (command)", "po2txt (command)"),
+             ("chorus export (command, no parse cache)", "po2txt (command)"),
+             ("chorus export (library call)", "po2txt (library call)")]
+    lines = [
+        "# Export benchmark",
+        "",
+        f"Corpus: {count} plain-text documents built by `bench/corpus.py` ({size / 1e6:.2f} MB), "
+        "every segment translated. Output: one `.txt` per document. "
+        f"Medians of {args.runs} runs ({args.po4a_runs} for po4a).",
+        "",
+        "| tool | median | MB/s |",
+        "|---|---|---|",
+    ]
+    for name, value in medians.items():
+        lines.append(f"| {name} | {value:.3f} s | {size / 1e6 / value:.1f} |")
+    lines += ["", "| comparison | speed-up (po2txt time / chorus time) |", "|---|---|"]
+    for ours, theirs in pairs:
+        lines.append(f"| {ours} vs {theirs} | {medians[theirs] / medians[ours]:.2f}× |")
+    po4a = medians["po4a-translate (one command per document)"]
+    lines.append(f"| chorus export (command) vs po4a-translate | {po4a / medians['chorus export (command)']:.1f}× |")
+    lines += ["", "Machine:", "", describe(), ""]
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()
