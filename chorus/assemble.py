@@ -778,12 +778,13 @@ tr.state-approved td.state { color: #0a6b2d; font-weight: bold; }
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 
 
-def _page(statement: Statement, title: str, body: str, extra_class: str = "") -> str:
+def _page(statement: Statement, title: str, body: str, extra_class: str = "",
+          direction: str | None = None) -> str:
     lang = _bcp47(statement.lang)
     css_class = f' class="{extra_class}"' if extra_class else ""
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{lang}" dir="{text_direction(statement.lang)}">\n'
+        f'<html lang="{lang}" dir="{direction or text_direction(statement.lang)}">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
@@ -799,8 +800,7 @@ def _page(statement: Statement, title: str, body: str, extra_class: str = "") ->
 
 def html_page(statement: Statement, choose, unreviewed: int, draft: bool) -> str:
     def marker(rendered: str, mark: str) -> str:
-        extra = f' lang="{_bcp47(statement.source_lang)}"' if mark == "untranslated" else ""
-        return f'<span class="{mark}"{extra}>{rendered}</span>'
+        return f'<span class="{mark}"{_source_attributes(statement, mark)}>{rendered}</span>'
 
     parts = []
     if draft and unreviewed:
@@ -837,7 +837,9 @@ def proof_page(statement: Statement, threshold: int) -> str:
         f"<th>target ({html.escape(statement.lang)})</th><th>state</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows) + "\n</tbody>\n</table>"
     )
-    return _page(statement, title, body)
+    # The page speaks English around the segments: it runs left to right, each target cell in
+    # its own direction.
+    return _page(statement, title, body, direction="ltr")
 
 
 def _proof_row(number, state, source, target, css_state, label, source_lang, target_lang, direction) -> str:
@@ -845,6 +847,16 @@ def _proof_row(number, state, source, target, css_state, label, source_lang, tar
             f'<td class="source" lang="{source_lang}" dir="auto">{source}</td>'
             f'<td class="target" lang="{target_lang}" dir="{direction}">{target}</td>'
             f'<td class="state">{html.escape(label)}</td></tr>')
+
+
+def _source_attributes(statement: Statement, mark: str) -> str:
+    """Text left in the source language says so, and keeps its own direction."""
+    if mark != "untranslated":
+        return ""
+    lang = f' lang="{_bcp47(statement.source_lang)}"'
+    if text_direction(statement.source_lang) == text_direction(statement.lang):
+        return lang
+    return f'{lang} dir="{text_direction(statement.source_lang)}"'
 
 
 def text_direction(lang: str) -> str:
@@ -946,8 +958,7 @@ def preview_html(project: Project, slug: str, lang: str) -> str:
     choose = chooser(statement, draft=True)
 
     def marker(rendered: str, mark: str) -> str:
-        extra = f' lang="{_bcp47(statement.source_lang)}"' if mark == "untranslated" else ""
-        return f'<mark class="{mark}"{extra}>{rendered}</mark>'
+        return f'<mark class="{mark}"{_source_attributes(statement, mark)}>{rendered}</mark>'
 
     return (f'<article class="chorus-preview" lang="{_bcp47(lang)}" dir="{text_direction(lang)}">\n'
             f"{body_html(statement, choose, marker)}\n</article>")

@@ -115,7 +115,14 @@ def test_html_page_has_lang_and_direction(harbour, lang, direction):
     assert f'<html lang="{lang}" dir="{direction}">' in page
     assert "<title>STOP THE ATTACKS</title>" in page
     proof = assemble.render(project, slug, lang, "proof")
-    assert f'dir="{direction}"' in proof
+    assert f'<td class="target" lang="{lang}" dir="{direction}">' in proof
+
+
+@pytest.mark.parametrize("lang, attributes", [("ar", 'lang="en" dir="ltr"'), ("es", 'lang="en"')])
+def test_source_text_left_in_a_page_keeps_its_own_direction(harbour, lang, attributes):
+    project, slug = harbour
+    page = assemble.render(project, slug, lang, "html", draft=True)
+    assert f'<span class="untranslated" {attributes}>Fair shifts.</span>' in page
 
 
 # --- escaping --------------------------------------------------------------------------------
