@@ -394,10 +394,11 @@ def _render_entry(entry: polib.POEntry, out: list[str]) -> None:
         out.extend(_occurrence_lines(entry.occurrences))
     if entry.flags:
         out.append("#, " + ", ".join(entry.flags))
+    previous = "#~| " if entry.obsolete else "#| "
     if entry.previous_msgctxt:
-        out.extend(_field("#| msgctxt", entry.previous_msgctxt, prefix))
+        out.extend(_field("msgctxt", entry.previous_msgctxt, previous))
     if entry.previous_msgid:
-        out.extend(_field("#| msgid", entry.previous_msgid, prefix))
+        out.extend(_field("msgid", entry.previous_msgid, previous))
     if entry.msgctxt is not None:
         out.extend(_field("msgctxt", entry.msgctxt, prefix))
     out.extend(_field("msgid", entry.msgid, prefix))
