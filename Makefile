@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(CHORUS) add source/*.txt source/*.md
+	$(CHORUS) pretranslate
 	$(CHORUS) status
 
 test: setup
