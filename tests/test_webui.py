@@ -756,3 +756,19 @@ def test_concurrent_saves_of_one_catalog_are_all_kept(web_project):
     po = catalog.read(web_project.catalog_path(SLUG, "es"))
     assert sorted(e.msgstr for e in catalog.live_entries(po)) == sorted(f"texto {i}" for i in range(len(items)))
     msgfmt_check(web_project.catalog_path(SLUG, "es"))
+
+
+def test_memory_suggestions_with_differences_marked(app, web_project, tmp_path):
+    client = logged_in(app, "ana")
+    slogan = next(item for item in segments_of(client) if item["source"] == "Solidarity with the harbour workers!")
+    put(client, slogan["id"], "¡Solidaridad con los trabajadores del puerto!", slogan["revision"], token=page_token(client))
+    other = tmp_path / "dockers.txt"
+    other.write_text("March 9, 2024\n\nThe Dockers Again\n\nWe met again today.\n\n"
+                     "Solidarity with the brave harbour workers!\n\n— Harbour Solidarity Network\n", encoding="utf-8")
+    apply(web_project, plan_add(web_project, [other]))
+    html = client.get("/review/dockers/es?filter=all").get_data(as_text=True)
+    item = next(item for item in segments_of(client, slug="dockers") if item["source"].startswith("Solidarity"))
+    article = html.split(f'id="seg-{item["id"]}"')[1].split("</article>")[0]
+    assert "¡Solidaridad con los trabajadores del puerto!" in article
+    assert "<del>brave </del>" in article  # the remembered source lacks a word of this one
+    assert "stop-the-attacks" in article
