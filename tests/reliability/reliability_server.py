@@ -20,6 +20,7 @@ from chorus.ingest import apply, plan_add
 from chorus.project import Project
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]  # gunicorn imports webui from the checkout under test
 LANG = "es"
 PASSWORD = "reliable-volunteer-2024"
 
@@ -81,7 +82,7 @@ class Server:
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "1", "--log-level", "warning", "webui:create_app()"],
             env={**os.environ, "CHORUS_PROJECT": str(self.project.root)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         with self.session() as session:
