@@ -85,9 +85,11 @@ def setup_po4a(folder: Path, corpus: list[Path]) -> Path:
     return po_dir
 
 
-def timed(function, runs: int) -> list[float]:
+def timed(function, runs: int, output: Path) -> list[float]:
+    """Wall-clock times of ``runs`` calls, each writing into an emptied ``output`` folder."""
     times = []
     for _ in range(runs):
+        shutil.rmtree(output, ignore_errors=True)
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
@@ -148,12 +150,12 @@ def main() -> None:
         chorus_cli()  # warm the page cache and the parse cache once, for every tool alike
         po2txt_cli()
         results = {
-            "chorus export (command)": timed(chorus_cli, args.runs),
-            "chorus export (command, no parse cache)": timed(chorus_cold_cli, args.runs),
-            "chorus export (library call)": timed(chorus_library, args.runs),
-            "po2txt (command)": timed(po2txt_cli, args.runs),
-            "po2txt (library call)": timed(po2txt_library, args.runs),
-            "po4a-translate (one command per document)": timed(po4a_cli, args.po4a_runs),
+            "chorus export (command)": timed(chorus_cli, args.runs, out),
+            "chorus export (command, no parse cache)": timed(chorus_cold_cli, args.runs, out),
+            "chorus export (library call)": timed(chorus_library, args.runs, out),
+            "po2txt (command)": timed(po2txt_cli, args.runs, ttk_out),
+            "po2txt (library call)": timed(po2txt_library, args.runs, ttk_out),
+            "po4a-translate (one command per document)": timed(po4a_cli, args.po4a_runs, folder / "po4a-out"),
         }
         check_outputs(out / "es", ttk_out, folder / "po4a-out", corpus)
     report(results, len(corpus), size, args)
@@ -180,7 +182,7 @@ def report(results: dict[str, list[float]], count: int, size: int, args) -> None
         "# Export benchmark",
         "",
         f"Corpus: {count} plain-text documents built by `bench/corpus.py` ({size / 1e6:.2f} MB), "
-        "every segment translated. Output: one `.txt` per document. "
+        "every segment translated. Output: one `.txt` per document, into an empty folder each run. "
         f"Medians of {args.runs} runs ({args.po4a_runs} for po4a).",
         "",
         "| tool | median | MB/s |",

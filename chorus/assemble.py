@@ -47,7 +47,7 @@ STATE_LABELS = {"untranslated": "untranslated", "fuzzy": "draft", "translated": 
 EXTENSIONS = {"txt": "txt", "md": "md", "html": "html", "proof": "proof.html"}
 FIRST_BLOCKING = 3
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MD_BLOCK_START = re.compile(r"^(?:[-+*>#|=]|\d{1,9}[.)]$|```|~~~)")
+_MD_BLOCK_START = re.compile(r"^(?:[-+*>#|=]|\d{1,9}[.)](?:\s|$)|```|~~~)")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _FRONT_LANG = re.compile(r"^lang[ \t]*:.*$", re.M)
 
@@ -182,55 +182,69 @@ def _po_unescape(text: str) -> str:
     return _PO_ESCAPE.sub(one, text)
 
 
-_PO_FIELD = re.compile(r'^(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*\n((?:"[^\n]*"[ \t]*\n)*)', re.M)
-_PO_FLAGS = re.compile(r"^#,(.*)$", re.M)
+_PO_TOKEN = re.compile(
+    r'^(?:(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*\n((?:"[^\n]*"[ \t]*\n)*)|#,(.*)\n|#~.*\n)', re.M)
+_PO_CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
 _PO_QUOTED = re.compile(r'"(.*)"[ \t]*$', re.M)
 
 
 def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]] | None:
     """The fast reader behind :func:`read_catalog`; None when polib should read the file.
 
-    Entries are the blank-line separated blocks that editors and polib write; a block with
-    anything else than comments, ``msgctxt``, ``msgid`` and ``msgstr`` sends the file to polib.
+    One regular expression walks the file: flags, ``msgctxt``, ``msgid``, ``msgstr`` and
+    obsolete lines. Any other line that is not a comment (``msgid_plural``, ``msgstr[0]``, a
+    broken line) sends the file to polib.
     """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
     entries: dict[str, tuple[str, str]] = {}
     metadata: dict[str, str] = {}
+    values: dict[str, str] = {}
+    flags: list[str] = []
+    covered = 0
     try:
-        for block in text.lstrip("\ufeff").replace("\r\n", "\n").split("\n\n"):
-            block = block.strip("\n") + "\n"
-            fields = _PO_FIELD.findall(block)
-            if not fields:
-                if any(line and line[0] != "#" for line in block.split("\n")):
-                    return None
+        for keyword, first, rest, flag_text, in _PO_TOKEN.findall(text):
+            if not keyword:
+                if flag_text:
+                    flags.extend(flag_text.split(","))
+                else:
+                    flags = []  # an obsolete entry's lines
                 continue
-            values = {}
-            lines = 0
-            for keyword, first, rest in fields:
-                if keyword in values:
-                    return None  # two entries without a blank line between them
-                values[keyword] = first + "".join(_PO_QUOTED.findall(rest)) if rest else first
-                lines += 1 + rest.count("\n")
-            if "msgid" not in values or "msgstr" not in values:
+            covered += 1 + (rest.count("\n") if rest else 0)
+            if keyword in values:
                 return None
-            if lines != sum(1 for line in block.split("\n") if line and line[0] != "#"):
-                return None  # msgid_plural, msgstr[0] or a broken line: polib decides
-            msgid = _po_unescape(values["msgid"])
-            msgstr = _po_unescape(values["msgstr"])
-            if not msgid and "msgctxt" not in values:
-                for line in msgstr.split("\n"):
-                    key, colon, value = line.partition(":")
-                    if colon:
-                        metadata[key.strip()] = value.strip()
+            values[keyword] = first + "".join(_PO_QUOTED.findall(rest)) if rest else first
+            if keyword != "msgstr":
                 continue
-            if msgid in entries:
-                continue
-            flags = {flag.strip() for found in _PO_FLAGS.findall(block) for flag in found.split(",")}
-            state = ("untranslated" if not msgstr else "fuzzy" if "fuzzy" in flags
-                     else "approved" if catalog.APPROVED in flags else "translated")
-            entries[msgid] = (msgstr, state)
+            if "msgid" not in values:
+                return None
+            _add_po_entry(values, flags, entries, metadata)
+            values, flags = {}, []
+        if values or covered != len(_PO_CONTENT_LINE.findall(text)):
+            return None
     except _Unusual:
         return None
     return metadata, entries
+
+
+def _add_po_entry(values: dict[str, str], flags: list[str], entries: dict, metadata: dict) -> None:
+    msgid = _po_unescape(values["msgid"])
+    msgstr = _po_unescape(values["msgstr"])
+    if not msgid and "msgctxt" not in values:
+        for line in msgstr.split("\n"):
+            key, colon, value = line.partition(":")
+            if colon:
+                metadata[key.strip()] = value.strip()
+        return
+    if msgid in entries:
+        return
+    if not msgstr:
+        state = "untranslated"
+    else:
+        names = {flag.strip() for flag in flags}
+        state = "fuzzy" if "fuzzy" in names else "approved" if catalog.APPROVED in names else "translated"
+    entries[msgid] = (msgstr, state)
 
 
 def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Document:
@@ -477,9 +491,25 @@ def wrap(text: str, width: int, first: int, prefix: str) -> str:
     >>> wrap("one two three four", 9, 0, "> ")
     'one two\\n> three\\n> four'
     """
-    words = text.split()
-    if not words:
+    text = " ".join(text.split())
+    if not text:
         return text
+    head = _line_pattern(width - first).match(text)
+    lines = [head.group()] + _line_pattern(width - len(prefix)).findall(text, head.end())
+    if any(_MD_BLOCK_START.match(line) for line in lines[1:]):
+        lines = _wrap_words(text.split(), width, first, len(prefix))
+    return ("\n" + prefix).join(lines)
+
+
+@lru_cache(maxsize=256)
+def _line_pattern(room: int) -> re.Pattern:
+    """As much of the text as fits in ``room`` columns, cut at a space; a longer word whole."""
+    if room < 2:
+        return re.compile(r"\S+")
+    return re.compile(r"\S(?:[^\n]{0,%d}\S)?(?= |$)|\S+" % (room - 2))
+
+
+def _wrap_words(words: list[str], width: int, first: int, indent: int) -> list[str]:
     lines, line, used = [], words[0], first + len(words[0])
     for word in words[1:]:
         if used + 1 + len(word) <= width or _MD_BLOCK_START.match(word):
@@ -487,9 +517,9 @@ def wrap(text: str, width: int, first: int, prefix: str) -> str:
             used += 1 + len(word)
         else:
             lines.append(line)
-            line, used = word, len(prefix) + len(word)
+            line, used = word, indent + len(word)
     lines.append(line)
-    return ("\n" + prefix).join(lines)
+    return lines
 
 
 def _yaml_escaper(block: Block, statement: Statement) -> Callable[[str], str] | None:
