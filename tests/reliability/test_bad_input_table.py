@@ -1,0 +1,393 @@
+"""Bad input to every command and every web route: one table, one test.
+
+Each row must give a clear error (the expected words), a non-zero exit (commands) or a 4xx
+status (routes), no traceback, and no change in the project folder (``.chorus/``, the private
+state of sessions, rate limits and caches, aside).
+
+To cover a new command or route, add rows to ``CLI_ROWS`` or ``WEB_ROWS``: the coverage tests at
+the end fail while a command or a route has no row.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from chorus.cli import cli
+from chorus.ingest import apply, plan_add
+from chorus.project import Project
+from chorus.users import UserStore
+from conftest import SAMPLES
+
+SLUG = "stop-the-attacks"
+PASSWORD = "a-long-enough-password"
+PRIVATE = ".chorus"
+
+
+# --- the world every row starts from ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template_world(tmp_path_factory) -> Path:
+    """A project with the sample statements, a coordinator and a Spanish translator, and a
+    folder of bad input files next to it."""
+    world = tmp_path_factory.mktemp("bad-input-template")
+    project = Project.create(world / "project", "en", ["es", "fr", "de"])
+    apply(project, plan_add(project, sorted(SAMPLES.glob("*.txt")) + sorted(SAMPLES.glob("*.md"))))
+    users = UserStore.for_project(project)
+    users.add("coord", PASSWORD, role="coordinator")
+    users.add("tradu", PASSWORD, role="translator", langs=["es"])
+    (world / "tokens").write_text(users.new_token("coord") + "\n" + users.new_token("tradu"), encoding="utf-8")
+    files = world / "inputs"
+    files.mkdir()
+    (files / "empty.txt").write_bytes(b"")
+    (files / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    (files / "date-only.txt").write_text("3 March 2024\n", encoding="utf-8")
+    (files / "not-tmx.tmx").write_text("<html><body>no</body></html>", encoding="utf-8")
+    (files / "broken.tmx").write_text("<tmx><body><tu>", encoding="utf-8")
+    (files / "bomb.tmx").write_text('<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><tmx>&a;</tmx>',
+                                    encoding="utf-8")
+    (files / "stop-the-attacks.txt").write_text("Another text\n\nWith the same name.\n", encoding="utf-8")
+    return world
+
+
+@pytest.fixture
+def world(template_world, tmp_path) -> Path:
+    copy = tmp_path / "world"
+    shutil.copytree(template_world, copy)
+    return copy
+
+
+def snapshot(world: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(world)): path.read_bytes()
+        for path in sorted(world.rglob("*"))
+        if path.is_file() and not path.name.endswith(".lock")
+        and PRIVATE not in path.relative_to(world).parts
+    }
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cli:
+    """``args`` may hold ``{project}``, ``{inputs}`` and ``{world}``; ``says`` is a regex."""
+
+    args: list[str]
+    says: str
+    stdin: str | None = None
+    prepare: Callable[[Path], None] | None = None  # breaks something before the snapshot
+
+
+def corrupt_catalog(world: Path) -> None:
+    (world / "project" / "translations" / SLUG / "es.po").write_text('msgid "x"\nmsgstr\n', encoding="utf-8")
+
+
+def corrupt_config(world: Path) -> None:
+    (world / "project" / "chorus.toml").write_text("langs = [es\n", encoding="utf-8")
+
+
+CLI_ROWS: dict[str, Cli] = {
+    # init
+    "init: project exists": Cli(["init", "{project}", "--langs", "es"], "already exists"),
+    "init: unknown language": Cli(["init", "{world}/new", "--langs", "xx"], "unknown language code"),
+    "init: no language": Cli(["init", "{world}/new", "--langs", ","], "no target language"),
+    "init: hostile language": Cli(["init", "{world}/new", "--langs", "../../etc"], "not a language code"),
+    "init: missing --langs": Cli(["init", "{world}/new"], "Missing option '--langs'"),
+    # add
+    "add: missing file": Cli(["add", "{inputs}/missing.txt"], "no such file"),
+    "add: empty file": Cli(["add", "{inputs}/empty.txt"], "is empty"),
+    "add: binary file": Cli(["add", "{inputs}/image.txt"], "binary"),
+    "add: no text to translate": Cli(["add", "{inputs}/date-only.txt"], "no text to translate"),
+    "add: slug escaping the project": Cli(["add", "{inputs}/date-only.txt", "--slug", "../x"], "not a valid statement name"),
+    "add: name taken by another text": Cli(["add", "{inputs}/stop-the-attacks.txt"], "already exists"),
+    "add: no project here": Cli(["add", "{inputs}/date-only.txt", "--project", "{inputs}"], "no chorus.toml"),
+    "add: broken catalog": Cli(["add", "{inputs}/stop-the-attacks.txt", "--slug", SLUG], "not a valid PO file|already exists",
+                               prepare=corrupt_catalog),
+    # update
+    "update: unknown statement": Cli(["update", "no-such-statement"], "unknown statement"),
+    "update: hostile name": Cli(["update", "../../etc"], "not a valid statement name"),
+    "update: broken catalog": Cli(["update", SLUG], "not a valid PO file", prepare=corrupt_catalog),
+    # status
+    "status: hostile language": Cli(["status", "--lang", "../x"], "not a language code"),
+    "status: unknown language": Cli(["status", "--lang", "xx"], "unknown language code"),
+    "status: not a target language": Cli(["status", "--lang", "it"], "not a target language"),
+    "status: unknown statement": Cli(["status", "nope"], "unknown statement"),
+    "status: broken chorus.toml": Cli(["status"], "not valid TOML", prepare=corrupt_config),
+    # segment
+    "segment: unknown language": Cli(["segment", "--lang", "xx", "{inputs}/date-only.txt"], "unknown language code"),
+    "segment: missing file": Cli(["segment", "--lang", "en", "{inputs}/missing.txt"], "no such file"),
+    "segment: binary input": Cli(["segment", "--lang", "en", "{inputs}/image.txt"], "binary"),
+    # check
+    "check: unknown statement": Cli(["check", "nope"], "unknown statement"),
+    "check: not a target language": Cli(["check", "--lang", "it"], "not a target language"),
+    "check: broken catalog": Cli(["check", SLUG], "not a valid PO file", prepare=corrupt_catalog),
+    # export
+    "export: unknown statement": Cli(["export", "nope"], "unknown statement"),
+    "export: unknown format": Cli(["export", SLUG, "--format", "pdf"], "pdf"),
+    "export: not reviewed yet": Cli(["export", SLUG, "--lang", "es"], "reviewed|not ready|publish|threshold"),
+    "export: threshold out of range": Cli(["export", SLUG, "--threshold", "150"], "150"),
+    "export: hostile language": Cli(["export", SLUG, "--lang", "../../x"], "not a language code"),
+    # tm
+    "tm import: missing file": Cli(["tm", "import", "{inputs}/missing.tmx"], "no such file"),
+    "tm import: not TMX": Cli(["tm", "import", "{inputs}/not-tmx.tmx"], "not a TMX file"),
+    "tm import: broken XML": Cli(["tm", "import", "{inputs}/broken.tmx"], "not well-formed XML"),
+    "tm import: entities": Cli(["tm", "import", "{inputs}/bomb.tmx"], "entities"),
+    "tm export: unknown language": Cli(["tm", "export", "--lang", "xx", "{world}/out.tmx"], "unknown language code"),
+    "tm export: no such folder": Cli(["tm", "export", "--lang", "es", "{world}/nowhere/out.tmx"], "no such folder"),
+    "tm lookup: unknown language": Cli(["tm", "lookup", "--lang", "xx", "Stop the attacks"], "unknown language code"),
+    "tm lookup: cutoff out of range": Cli(["tm", "lookup", "--lang", "es", "--cutoff", "300", "Stop"], "300"),
+    # pretranslate, engines, glossary
+    "pretranslate: unknown statement": Cli(["pretranslate", "nope"], "unknown statement"),
+    "pretranslate: unknown engine": Cli(["pretranslate", SLUG, "--engine", "nosuch"], "nosuch"),
+    "pretranslate: not a target language": Cli(["pretranslate", SLUG, "--lang", "it"], "not a target language"),
+    "pretranslate: broken catalog": Cli(["pretranslate", SLUG, "--lang", "es"], "not a valid PO file", prepare=corrupt_catalog),
+    "engines: unknown language": Cli(["engines", "--lang", "xx"], "unknown language code"),
+    "glossary add: empty term": Cli(["glossary", "add", " "], "term"),
+    "glossary add: translation without language": Cli(["glossary", "add", "Union", "--translation", "Sindicato"], "--lang"),
+    "glossary add: unknown language": Cli(["glossary", "add", "Union", "--lang", "xx", "--translation", "S"], "unknown language code"),
+    "glossary list: unknown language": Cli(["glossary", "list", "--lang", "xx"], "unknown language code"),
+    # serve
+    "serve: port out of range": Cli(["serve", "--port", "70000"], "70000"),
+    "serve: no project here": Cli(["serve", "--project", "{inputs}"], "no chorus.toml"),
+    # user
+    "user add: hostile name": Cli(["user", "add", "../x y", "--password-stdin"], "not a valid user name", stdin=PASSWORD + "\n"),
+    "user add: unknown role": Cli(["user", "add", "newbie", "--role", "king"], "king"),
+    "user add: no password on stdin": Cli(["user", "add", "newbie", "--role", "coordinator", "--password-stdin"], "no password", stdin=""),
+    "user add: short password": Cli(["user", "add", "newbie", "--role", "coordinator", "--password-stdin"], "too short", stdin="abc\n"),
+    "user add: exists": Cli(["user", "add", "coord", "--role", "coordinator", "--password-stdin"], "exist", stdin=PASSWORD + "\n"),
+    "user add: both password options": Cli(["user", "add", "newbie", "--role", "coordinator", "--password-stdin", "--generate-password"], "either"),
+    "user add: unknown language": Cli(["user", "add", "newbie", "--lang", "xx", "--generate-password"], "unknown language code"),
+    "user add: translator without language": Cli(["user", "add", "newbie", "--generate-password"], "needs languages"),
+    "user list: no project here": Cli(["user", "list", "--project", "{inputs}"], "no chorus.toml"),
+    "user remove: unknown user": Cli(["user", "remove", "nobody"], "nobody"),
+    "user passwd: unknown user": Cli(["user", "passwd", "nobody", "--generate-password"], "nobody"),
+    "user token: unknown user": Cli(["user", "token", "nobody"], "nobody"),
+}
+
+
+def expand(args: list[str], world: Path) -> list[str]:
+    places = {"project": world / "project", "inputs": world / "inputs", "world": world}
+    return [arg.format(**places) for arg in args]
+
+
+@pytest.mark.parametrize("name", CLI_ROWS, ids=list(CLI_ROWS))
+def test_bad_command_input_is_refused_cleanly(name, world):
+    row = CLI_ROWS[name]
+    if row.prepare:
+        row.prepare(world)
+    before = snapshot(world)
+    result = CliRunner().invoke(cli, expand(row.args, world), input=row.stdin,
+                                env={"CHORUS_PROJECT": str(world / "project"), "COLUMNS": "200"})
+    output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert isinstance(result.exception, SystemExit) or result.exception is None, (
+        f"crashed with {result.exception!r}:\n{output}")
+    assert result.exit_code != 0, output
+    assert "Traceback" not in output
+    assert re.search(row.says, result.stderr, re.IGNORECASE), f"unclear error: {result.stderr!r}"
+    assert snapshot(world) == before
+
+
+# --- web routes -------------------------------------------------------------------------------
+
+
+@dataclass
+class Web:
+    """``path`` may hold ``{slug}`` and ``{seg}`` (the id of the first segment of the statement);
+    ``says`` is a regex looked for in the body."""
+
+    method: str
+    path: str
+    status: int
+    says: str
+    user: str | None = "coord"  # "coord" or "tradu" (logged in), "token:coord" (API token), None
+    form: dict | None = None
+    json: object = None
+    data: bytes | None = None
+    csrf: bool = True
+    revision: str = "current"  # "current" sends the segment's revision, anything else is sent as is
+    prepare: Callable[[Path], None] | None = None
+
+
+LONG = "x" * 20_001
+WEB_ROWS: dict[str, Web] = {
+    # login and accounts
+    "login: wrong password": Web("POST", "/login", 401, "Wrong user name or password", user=None,
+                                 form={"username": "coord", "password": "wrong-password-123"}),
+    "login: no CSRF token": Web("POST", "/login", 400, "expired|sent from elsewhere", user=None, csrf=False,
+                                form={"username": "coord", "password": PASSWORD}),
+    "logout: no CSRF token": Web("POST", "/logout", 400, "expired|sent from elsewhere", csrf=False),
+    "users: hostile name": Web("POST", "/users", 400, "not a valid user name",
+                               form={"name": "<b>x</b> y", "password": PASSWORD, "role": "translator", "langs": "es"}),
+    "users: translator may not manage": Web("GET", "/users", 403, "may not", user="tradu"),
+    "users remove: unknown user": Web("POST", "/users/nobody/remove", 404, "nothing here", form={}),
+    "users remove: no CSRF token": Web("POST", "/users/tradu/remove", 400, "expired|sent from elsewhere", form={}, csrf=False),
+    # dashboard and statements
+    "dashboard: not logged in (API)": Web("GET", "/api/statements", 401, "log in", user=None),
+    "new statement: nothing given": Web("POST", "/statements/new", 400, "paste the statement",
+                                        form={"text": "", "kind": "txt", "slug": ""}),
+    "new statement: hostile slug": Web("POST", "/statements/new", 400, "not a valid statement name",
+                                       form={"text": "A title\n\nSome text.", "kind": "txt", "slug": "../../etc"}),
+    "new statement: name taken": Web("POST", "/statements/new", 400, "exists already",
+                                     form={"text": "A title\n\nSome text.", "kind": "txt", "slug": SLUG}),
+    "new statement: no text to translate": Web("POST", "/statements/new", 400, "no text to translate",
+                                               form={"text": "3 March 2024", "kind": "txt", "slug": "dated"}),
+    "new statement: translator may not": Web("GET", "/statements/new", 403, "may not", user="tradu"),
+    # review pages
+    "review: unknown statement": Web("GET", "/review/no-such/es", 404, "nothing here"),
+    "review: hostile statement": Web("GET", "/review/..%2F..%2Fetc/es", 404, "nothing here"),
+    "review: unknown language": Web("GET", "/review/{slug}/xx", 404, "nothing here"),
+    "review: language not a target": Web("GET", "/review/{slug}/it", 404, "nothing here"),
+    "review save: no CSRF token": Web("POST", "/review/{slug}/es/{seg}", 400, "expired|sent from elsewhere",
+                                      form={"target": "Hola"}, csrf=False),
+    "review save: stale revision": Web("POST", "/review/{slug}/es/{seg}", 409, "changed",
+                                       form={"target": "Hola"}, revision="0000000000"),
+    "review save: unknown segment": Web("POST", "/review/{slug}/es/ffffffffffff", 404, "nothing here", form={"target": "Hola"}),
+    "review save: translator, other language": Web("POST", "/review/{slug}/fr/{seg}", 403, "may not", user="tradu",
+                                                   form={"target": "Salut"}),
+    "review save: too long": Web("POST", "/review/{slug}/es/{seg}", 400, "longer than", form={"target": LONG}),
+    "review comment: no CSRF token": Web("POST", "/review/{slug}/es/{seg}/comment", 400, "expired|sent from elsewhere",
+                                         form={"text": "hi"}, csrf=False),
+    "review comment: unknown segment": Web("POST", "/review/{slug}/es/ffffffffffff/comment", 404, "nothing here",
+                                           form={"text": "hi"}),
+    "review next: unknown statement": Web("GET", "/review/no-such/es/next", 404, "nothing here"),
+    "review preview: unknown language": Web("GET", "/review/{slug}/xx/preview", 404, "nothing here"),
+    # export
+    "export: unknown format": Web("GET", "/export/{slug}/es?format=pdf", 404, "nothing here"),
+    "export: not reviewed yet": Web("GET", "/export/{slug}/es?format=html", 409, "reviewed|ready|threshold|publish"),
+    "export: translator may not": Web("GET", "/export/{slug}/es", 403, "may not", user="tradu"),
+    # JSON API
+    "api: bad token": Web("GET", "/api/statements", 401, "log in", user="token:nobody"),
+    "api list: unknown filter": Web("GET", "/api/statements/{slug}/es/segments?filter=bogus", 400, "unknown filter",
+                                    user="token:coord"),
+    "api list: unknown statement": Web("GET", "/api/statements/no-such/es/segments", 404, "", user="token:coord"),
+    "api get: unknown segment": Web("GET", "/api/statements/{slug}/es/segments/ffffffffffff", 404, "", user="token:coord"),
+    "api put: not JSON": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "JSON object", user="token:coord",
+                             data=b"target=Hola"),
+    "api put: target not a string": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "must be a string",
+                                        user="token:coord", json={"target": 3}),
+    "api put: no revision": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "revision",
+                                user="token:coord", json={"target": "Hola"}),
+    "api put: NUL character": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "NUL",
+                                  user="token:coord", json={"target": "Ho\x00la"}),
+    "api put: too long": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "longer than",
+                             user="token:coord", json={"target": LONG}),
+    "api put: stale revision": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 409, "changed",
+                                   user="token:coord", json={"target": "Hola"}, revision="0000000000"),
+    "api put: translator, other language": Web("PUT", "/api/statements/{slug}/fr/segments/{seg}", 403, "",
+                                               user="token:tradu", json={"target": "Salut"}),
+    "api put: session without CSRF header": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "csrf|CSRF",
+                                                json={"target": "Hola"}, csrf=False),
+    "api approve: untranslated": Web("POST", "/api/statements/{slug}/es/segments/{seg}/approve", 400, "cannot be approved",
+                                     user="token:coord", json={}),
+    "api approve: not an object": Web("POST", "/api/statements/{slug}/es/segments/{seg}/approve", 400, "JSON object",
+                                      user="token:coord", json=[1, 2]),
+    "api open: unknown segment": Web("POST", "/api/statements/{slug}/es/segments/ffffffffffff/open", 404, "",
+                                     user="token:coord", json={}),
+    "api next: unknown language": Web("GET", "/api/statements/{slug}/xx/next", 404, "", user="token:coord"),
+}
+
+
+def first_segment(project_dir: Path) -> tuple[str, str]:
+    from webui.segments import load
+
+    first = load(project_dir / "translations" / SLUG / "es.po")[0]
+    return first.id, first.revision
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page) \
+        or re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return next(group for group in match.groups() if group)
+
+
+def client_for(world: Path, user: str | None):
+    from webui import create_app
+
+    app = create_app(world / "project")
+    client = app.test_client()
+    if user and not user.startswith("token:"):
+        token = csrf_token(client)
+        response = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def bearer(world: Path, user: str) -> dict:
+    tokens = dict(zip(("coord", "tradu"), (world / "tokens").read_text(encoding="utf-8").split("\n")))
+    return {"Authorization": f"Bearer {tokens.get(user.removeprefix('token:'), 'not-a-real-token')}"}
+
+
+@pytest.mark.parametrize("name", WEB_ROWS, ids=list(WEB_ROWS))
+def test_bad_web_input_is_refused_cleanly(name, world):
+    row = WEB_ROWS[name]
+    seg_id, revision = first_segment(world / "project")
+    client = client_for(world, row.user)
+    headers = bearer(world, row.user) if row.user and row.user.startswith("token:") else {}
+    token = csrf_token(client, "/login" if not row.user or row.user.startswith("token:") else "/")
+    if row.prepare:
+        row.prepare(world)
+    before = snapshot(world)
+    body = dict(row.form) if row.form is not None else None
+    if body is not None:
+        body.setdefault("revision", revision if row.revision == "current" else row.revision)
+        if row.csrf:
+            body["csrf_token"] = token
+    payload = row.json
+    if isinstance(payload, dict) and "target" in payload:
+        payload = {**payload, "revision": revision if row.revision == "current" else row.revision}
+        if name == "api put: no revision":
+            payload.pop("revision")
+    if row.csrf and row.user and not row.user.startswith("token:") and payload is not None:
+        headers["X-CSRFToken"] = token
+    response = client.open(row.path.format(slug=SLUG, seg=seg_id), method=row.method, headers=headers,
+                           data=row.data if row.data is not None else body, json=payload,
+                           content_type="text/plain" if row.data is not None else None)
+    text = response.get_data(as_text=True)
+    assert response.status_code == row.status, text[:800]
+    assert "Traceback" not in text
+    assert re.search(row.says, text, re.IGNORECASE), f"unclear error: {text[:800]}"
+    assert snapshot(world) == before
+
+
+# --- every command and route has rows ---------------------------------------------------------
+
+
+def command_paths(group: click.Group, prefix: str = "") -> list[str]:
+    paths = []
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        paths += command_paths(command, full + " ") if isinstance(command, click.Group) else [full]
+    return paths
+
+
+def test_every_command_has_bad_input_rows():
+    covered = {" ".join(row.args[:2]) if row.args[0] in cli.commands and isinstance(cli.commands[row.args[0]], click.Group)
+               else row.args[0] for row in CLI_ROWS.values()}
+    missing = [path for path in command_paths(cli) if path not in covered]
+    assert missing == [], f"commands without bad-input rows: {missing}"
+
+
+def test_every_route_has_bad_input_rows(template_world):
+    from webui import create_app
+
+    app = create_app(template_world / "project")
+    patterns = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "dashboard.index"):
+            continue  # no input to get wrong: the static files and the dashboard itself
+        patterns.append((rule.rule, re.compile("^" + re.sub(r"<[^>]+>", "[^/?]+", rule.rule) + r"(\?.*)?$"),
+                         rule.methods - {"HEAD", "OPTIONS"}))
+    missing = [rule for rule, pattern, methods in patterns
+               if not any(pattern.match(row.path) and row.method in methods for row in WEB_ROWS.values())]
+    assert missing == [], f"routes without bad-input rows: {missing}"
