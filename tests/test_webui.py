@@ -772,3 +772,35 @@ def test_memory_suggestions_with_differences_marked(app, web_project, tmp_path):
     assert "¡Solidaridad con los trabajadores del puerto!" in article
     assert "<del>brave </del>" in article  # the remembered source lacks a word of this one
     assert "stop-the-attacks" in article
+
+
+def test_chorus_serve_starts_a_server(web_project):
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    from conftest import CHORUS
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([str(CHORUS), "serve", "--port", str(port), "--project", str(web_project.root)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+                    assert response.status == 200 and b'name="csrf_token"' in response.read()
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, server.stderr.read1().decode() if server.poll() is not None else "no answer"
+                time.sleep(0.2)
+        busy = subprocess.run([str(CHORUS), "serve", "--port", str(port), "--project", str(web_project.root)],
+                              capture_output=True, text=True, timeout=30)
+        assert busy.returncode == 1 and "cannot listen on 127.0.0.1:" in busy.stderr
+        assert "Traceback" not in busy.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

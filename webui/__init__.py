@@ -51,6 +51,10 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
         LOGIN_WINDOW=15 * 60,
     )
     app.config.update(config or {})
+    if os.environ.get("CHORUS_BEHIND_PROXY") == "1":  # trust one proxy's X-Forwarded-For/-Proto
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     app.extensions["chorus_users"] = UserStore(folder)
     app.extensions["chorus_store"] = Store(folder)
 

@@ -14,7 +14,7 @@ def register(cli) -> None:
     @project_option
     def serve(host, port, project):
         """Serve the review web UI (for many volunteers: gunicorn "webui:create_app()")."""
-        from werkzeug.serving import run_simple
+        from werkzeug.serving import make_server
 
         from webui import create_app
 
@@ -23,10 +23,15 @@ def register(cli) -> None:
         app = create_app(project.root)
         if not UserStore.for_project(project).all():
             click.echo("No accounts yet: create one with 'chorus user add NAME --role coordinator'.", err=True)
-        click.echo(f"Chorus review UI for {project.root} on http://{host}:{port}/  (Ctrl+C stops it)")
         try:
-            run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-        except OSError as error:
+            server = make_server(host, port, app, threaded=True)
+        except (OSError, SystemExit) as error:
             from ..errors import ChorusError
 
-            raise ChorusError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+            reason = getattr(error, "strerror", None) or "address in use or not available"
+            raise ChorusError(f"cannot listen on {host}:{port} ({reason}); try --port") from None
+        click.echo(f"Chorus review UI for {project.root} on http://{host}:{port}/  (Ctrl+C stops it)")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()

@@ -75,7 +75,7 @@
   function showConflict(article, body) {
     var box = part(article, "conflict");
     part(article, "conflict-text").textContent = body.target;
-    part(article, "conflict-state").textContent = body.state;
+    part(article, "conflict-state").textContent = body.state === "fuzzy" ? "draft" : body.state;
     box.hidden = false;
     article.classList.add("conflicted");
     // The next save is made against their revision: merging is a deliberate choice.
