@@ -109,7 +109,9 @@ def machine() -> str:
         distro = ""
     import rapidfuzz
 
-    return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.1f} GB RAM; "
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.1f} GB RAM, load average {load} "
+            "(other work was running on the machine when the load is above the core count); "
             f"{distro or platform.platform()}; Python {platform.python_version()}, rapidfuzz {rapidfuzz.__version__}")
 
 
