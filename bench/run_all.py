@@ -7,6 +7,7 @@ benchmark wrote it in this run, and how each benchmark ended.
 
     .venv/bin/python bench/run_all.py              # all of them (what `make bench` does)
     .venv/bin/python bench/run_all.py ingest export   # only bench_ingest.py and bench_export.py
+    .venv/bin/python bench/run_all.py --index-only    # rewrite the index, run nothing
 """
 
 from __future__ import annotations
@@ -86,10 +87,20 @@ def run_one(script: Path, timeout: float) -> Outcome:
     outcome.seconds = time.monotonic() - start
     outcome.tail = list(tail)
     after = results_files()
-    outcome.written = sorted(path for path, mtime in after.items() if before.get(path) != mtime)
+    changed = [path for path, mtime in after.items() if before.get(path) != mtime]
+    outcome.written = sorted(path for path in changed if owner(path) in (None, script))
     if outcome.ok and not outcome.written:
         outcome.note = "wrote no results file"
     return outcome
+
+
+def owner(path: Path) -> Path | None:
+    """The benchmark whose name matches a results file (``export.md`` → ``bench_export.py``).
+
+    Used so that a results file another process rewrites meanwhile is not credited to the
+    benchmark running at the time."""
+    script = HERE / f"bench_{path.stem}.py"
+    return script if script.is_file() else None
 
 
 def title_of(path: Path) -> str:
@@ -107,7 +118,7 @@ def render_index(outcomes: list[Outcome], started: dt.datetime) -> str:
         "",
         "Written by `make bench` (`bench/run_all.py`), which runs every `bench/bench_*.py` and "
         "collects the results files below. Each file describes its own method and the machine it "
-        "ran on; every figure in it is compared with a peer measured in the same run.",
+        "ran on, and compares Chorus with a baseline measured in the same run.",
         "",
         f"Machine: {describe()}",
         f"Run started: {started:%Y-%m-%d %H:%M} UTC; load average (1, 5, 15 min) at the end: "
@@ -121,10 +132,13 @@ def render_index(outcomes: list[Outcome], started: dt.datetime) -> str:
     ]
     for path in sorted(results_files()):
         outcome = written_now.get(path)
-        by = f"`{outcome.script.name}`" if outcome else "an earlier run"
+        script = outcome.script if outcome else owner(path)
+        by = f"`{script.name}`" if script else "not known"
         fresh = "yes" if outcome else "no (kept from " + dt.datetime.fromtimestamp(
             path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M") + " UTC)"
         lines.append(f"| [{title_of(path)}]({path.name}) | {by} | {fresh} |")
+    if not outcomes:
+        return "\n".join(lines) + "\n"
     lines += ["", "## Benchmarks run", "", "| script | ended | time |", "|---|---|---|"]
     for outcome in outcomes:
         if outcome.ok:
@@ -142,10 +156,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks in bench/ and index their results.")
     parser.add_argument("names", nargs="*", help="only these benchmarks (ingest, export, ...)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per benchmark (default 1800)")
+    parser.add_argument("--index-only", action="store_true", help="run nothing; rewrite the index of the results present")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
-    outcomes = [run_one(script, args.timeout) for script in benchmarks(args.names)]
+    chosen = [] if args.index_only else benchmarks(args.names)
+    outcomes = [run_one(script, args.timeout) for script in chosen]
     INDEX.write_text(render_index(outcomes, started), encoding="utf-8")
     failed = [outcome.script.name for outcome in outcomes if not outcome.ok]
     print(f"\nIndex: {INDEX.relative_to(HERE.parent)}")
