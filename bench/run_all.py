@@ -127,15 +127,15 @@ def render_index(outcomes: list[Outcome], started: dt.datetime) -> str:
         "",
         "## Results",
         "",
-        "| results | written by | in this run |",
+        "| results | written by | last written |",
         "|---|---|---|",
     ]
     for path in sorted(results_files()):
         outcome = written_now.get(path)
         script = outcome.script if outcome else owner(path)
         by = f"`{script.name}`" if script else "not known"
-        fresh = "yes" if outcome else "no (kept from " + dt.datetime.fromtimestamp(
-            path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M") + " UTC)"
+        fresh = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        fresh += " (this run)" if outcome else ""
         lines.append(f"| [{title_of(path)}]({path.name}) | {by} | {fresh} |")
     if not outcomes:
         return "\n".join(lines) + "\n"
