@@ -183,21 +183,24 @@ def _po_unescape(text: str) -> str:
 
 
 _PO_TOKEN = re.compile(
-    r'^(?:(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*\n((?:"[^\n]*"[ \t]*\n)*)|#,(.*)\n|#~.*\n)', re.M)
-_PO_CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
+    r'\n(?:(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*((?:\n"[^\n]*"[ \t]*)*)|#,(.*)|#~.*)(?=\n)')
+_PO_OTHER_LINE = re.compile(r'\n[^#m"\n]')  # neither a comment, a keyword, a string nor blank
 _PO_QUOTED = re.compile(r'"(.*)"[ \t]*$', re.M)
 
 
 def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]] | None:
     """The fast reader behind :func:`read_catalog`; None when polib should read the file.
 
-    One regular expression walks the file: flags, ``msgctxt``, ``msgid``, ``msgstr`` and
-    obsolete lines. Any other line that is not a comment (``msgid_plural``, ``msgstr[0]``, a
+    One regular expression walks the file (each token starts after a line break, so the
+    text is prefixed with one): flags, ``msgctxt``, ``msgid``, ``msgstr`` and obsolete lines.
+    Any other line that is not a comment (``msgid_plural``, ``msgstr[0]``, an indented or
     broken line) sends the file to polib.
     """
-    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    text = "\n" + text.lstrip("\ufeff").replace("\r\n", "\n")
     if not text.endswith("\n"):
         text += "\n"
+    if _PO_OTHER_LINE.search(text):
+        return None
     entries: dict[str, tuple[str, str]] = {}
     metadata: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -221,7 +224,7 @@ def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]
                 return None
             _add_po_entry(values, flags, entries, metadata)
             values, flags = {}, []
-        if values or covered != len(_PO_CONTENT_LINE.findall(text)):
+        if values or covered != text.count("\nm") + text.count('\n"'):
             return None
     except _Unusual:
         return None

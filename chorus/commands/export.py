@@ -24,7 +24,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--format", "formats", multiple=True, metavar="F",
               help="txt, md, html, proof, source (the statement's own: .txt or .md) or all; "
                    "repeatable or comma separated. Default: 'formats' in chorus.toml.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Write to DIR/<lang>/<slug>.<ext> instead of localized/<lang>/.")
 @click.option("--draft", is_flag=True,
               help="Export unreviewed statements too: machine drafts are marked, untranslated "
