@@ -38,7 +38,9 @@ text_chars = st.one_of(
     st.sampled_from(TRICKY),
     st.sampled_from("éßçñøł中文日本語العربيةעבריתΩЖ🙂"),
 )
-short_text = st.text(text_chars, min_size=1, max_size=40)
+# Text that looks like PO escapes once written: a backslash before n, t, a quote or another backslash.
+LOOKALIKES = st.sampled_from(["\\n", "\\t", "\\\"", "\\\\", "\\\n", "C:\\new"])
+short_text = st.lists(st.one_of(text_chars, LOOKALIKES), min_size=1, max_size=30).map("".join)
 long_text = st.text(st.sampled_from("abc défg, hij. \"k\" \\ l\t"), min_size=100, max_size=400)
 message = st.one_of(short_text, long_text).filter(lambda text: text.strip())
 comment_line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn", "Zl", "Zp")),
