@@ -88,8 +88,8 @@ def save(slug: str, lang: str, seg_id: str):
         else:
             outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
     except ValueError as error:
-        flash(str(error))
-        return redirect(_page_url(slug, lang, seg_id))
+        flash(f"Not saved: {error}.")
+        return page(slug, lang, status=400)
     if outcome.status == 409:
         mine = {"id": seg_id, "target": target, "theirs": outcome.segment}
         return page(slug, lang, conflict=mine, status=409)
