@@ -26,6 +26,9 @@ run: setup
 	$(CHORUS) add source/*.txt source/*.md
 	$(CHORUS) pretranslate
 	$(CHORUS) status
+	$(CHORUS) user add admin --role coordinator --generate-password --exist-ok
+	@echo "Review UI: http://$(HOST):$(PORT)/  (user admin; Ctrl+C stops it)"
+	$(CHORUS) serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest -q
