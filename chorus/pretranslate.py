@@ -90,6 +90,11 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
     chosen = project.resolve(slugs or [])
     targets = project.resolve_langs(langs)
     chains = {lang: chain_for(project, lang, engine) for lang in targets}
+    for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
+        for lang in targets:
+            path = project.catalog_path(slug, lang)
+            if path.is_file():
+                catalog.read(path)
     glossary = Glossary.load(project)
     made: dict[str, Engine] = {}
 
