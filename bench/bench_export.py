@@ -85,14 +85,16 @@ def setup_po4a(folder: Path, corpus: list[Path]) -> Path:
     return po_dir
 
 
-def timed(function, runs: int, output: Path) -> list[float]:
-    """Wall-clock times of ``runs`` calls, each writing into an emptied ``output`` folder."""
-    times = []
+def interleaved(tools: dict[str, tuple], runs: int) -> dict[str, list[float]]:
+    """Wall-clock times of each tool, taking turns run after run so that every tool meets the
+    same machine load; each run writes into an emptied output folder."""
+    times: dict[str, list[float]] = {name: [] for name in tools}
     for _ in range(runs):
-        shutil.rmtree(output, ignore_errors=True)
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
+        for name, (function, output) in tools.items():
+            shutil.rmtree(output, ignore_errors=True)
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -149,14 +151,15 @@ def main() -> None:
 
         chorus_cli()  # warm the page cache and the parse cache once, for every tool alike
         po2txt_cli()
-        results = {
-            "chorus export (command)": timed(chorus_cli, args.runs, out),
-            "chorus export (command, no parse cache)": timed(chorus_cold_cli, args.runs, out),
-            "chorus export (library call)": timed(chorus_library, args.runs, out),
-            "po2txt (command)": timed(po2txt_cli, args.runs, ttk_out),
-            "po2txt (library call)": timed(po2txt_library, args.runs, ttk_out),
-            "po4a-translate (one command per document)": timed(po4a_cli, args.po4a_runs, folder / "po4a-out"),
-        }
+        results = interleaved({
+            "chorus export (command)": (chorus_cli, out),
+            "chorus export (command, no parse cache)": (chorus_cold_cli, out),
+            "chorus export (library call)": (chorus_library, out),
+            "po2txt (command)": (po2txt_cli, ttk_out),
+            "po2txt (library call)": (po2txt_library, ttk_out),
+        }, args.runs)
+        results.update(interleaved({"po4a-translate (one command per document)": (po4a_cli, folder / "po4a-out")},
+                                   args.po4a_runs))
         check_outputs(out / "es", ttk_out, folder / "po4a-out", corpus)
     report(results, len(corpus), size, args)
 
@@ -183,7 +186,7 @@ def report(results: dict[str, list[float]], count: int, size: int, args) -> None
         "",
         f"Corpus: {count} plain-text documents built by `bench/corpus.py` ({size / 1e6:.2f} MB), "
         "every segment translated. Output: one `.txt` per document, into an empty folder each run. "
-        f"Medians of {args.runs} runs ({args.po4a_runs} for po4a).",
+        f"Medians of {args.runs} runs ({args.po4a_runs} for po4a), the tools taking turns run after run.",
         "",
         "| tool | median | MB/s |",
         "|---|---|---|",

@@ -352,10 +352,10 @@ class Readiness:
 
 
 def readiness(statement: Statement, threshold: int) -> Readiness:
-    counts = statement.counts()
-    blocking = [(segment, statement.lookup(segment)[1]) for segment in statement.segments()
-                if statement.lookup(segment)[1] in UNREVIEWED]
-    total = sum(counts.values())
+    states = [(segment, statement.lookup(segment)[1]) for segment in statement.segments()]
+    counts = Counter(state for _, state in states)
+    blocking = [(segment, state) for segment, state in states if state in UNREVIEWED]
+    total = len(states)
     reviewed = sum(counts[state] for state in REVIEWED)
     return Readiness(counts, total, reviewed, threshold, blocking)
 
@@ -466,9 +466,10 @@ def layout(block: Block, text: str, escape: Callable[[str], str] | None = None) 
         expanded = escape(expanded)
     if not block.joints:
         return block.lead + expanded + block.tail
-    if expanded == block.expand_links(block.text):
+    source = block.expand_links(block.text)
+    if expanded == source:
         return block.lead + _apply_joints(expanded, block.joints) + block.tail
-    width = max(len(line) for line in block.source().split("\n"))
+    width = max(map(len, (block.lead + _apply_joints(source, block.joints) + block.tail).split("\n")))
     prefix = block.joints[0][1].rsplit("\n", 1)[-1]
     first = len(block.lead.rsplit("\n", 1)[-1])
     return block.lead + wrap(expanded, width, first, prefix) + block.tail
