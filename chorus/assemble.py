@@ -28,6 +28,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -120,20 +121,33 @@ def load(project: Project, slug: str, lang: str) -> Statement:
 def _load(project: Project, slug: str, lang: str) -> Statement:
     """:func:`load` for a name and language already checked."""
     source_path = project.source_path(slug)
-    text = read_statement(source_path)
     po_path = project.catalog_path(slug, lang)
     if not po_path.is_file():
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
                           f"the statement was); run 'chorus update {slug}'")
     metadata, entries = read_catalog(po_path)
-    expected = catalog.source_hash(text)
-    if metadata.get(catalog.SOURCE_HASH) != expected:
+    recorded = metadata.get(catalog.SOURCE_HASH)
+    text = _stored_source(source_path, recorded)
+    if recorded != catalog.source_hash(text):
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
                           f"the source was edited since the catalog was made; run 'chorus update {slug}' first")
     document = parsed_document(project, slug, text, format_for(source_path.name))
     front = _FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
+
+
+def _stored_source(path: Path, recorded: str | None) -> str:
+    """The source text as ingest read it. Sources in source/ are stored as UTF-8, so the
+    plain decoding is tried first; :func:`read_statement` (encodings, checks) when it does
+    not give the text the catalog was made from."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return read_statement(path)
+    if recorded is not None and catalog.source_hash(text) == recorded:
+        return text
+    return read_statement(path)
 
 
 def read_catalog(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
@@ -1065,7 +1079,8 @@ def write_all(jobs: list[tuple[Path, str]]) -> list[Path]:
     temps: list[tuple[str, Path]] = []
     try:
         for path, text in jobs:
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temp = str(path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp"))
+            handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             temps.append((temp, path))
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(text)
