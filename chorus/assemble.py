@@ -1018,13 +1018,15 @@ def output_path(folder: Path, lang: str, slug: str, fmt: str) -> Path:
 
 def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
            formats: Iterable[str] | None, out_dir: str | Path | None = None, draft: bool = False,
-           threshold: int | None = None, *, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+           threshold: int | None = None, *, progress: Callable[[int, int], None] | None = None,
+           workers: int = 1) -> list[Path]:
     """Write each statement in each language and format; return the paths written.
 
     Everything is assembled and checked before the first file is written: an unknown name, a
     stale catalog or an output folder that cannot be written changes nothing. Statements that
     are not ready to publish are left out; the others are written, then :class:`ExportBlocked`
-    names what was left out (its ``written`` lists the files).
+    names what was left out (its ``written`` lists the files). ``workers`` > 1 assembles large
+    exports in that many processes (for the command line; a server should keep the default).
     """
     chosen = project.resolve(list(slugs))
     if not chosen:
@@ -1034,21 +1036,15 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     folder = Path(out_dir) if out_dir else project.root / "localized"
     wanted = list(formats or project.config.formats)
     output_formats("text", wanted)  # an unknown format is refused before anything is read
+    pairs = [(slug, lang) for slug in chosen for lang in languages]
+    task = _AssembleTask(project, folder, wanted, draft, threshold)
     jobs: list[tuple[Path, str]] = []
     blocked: list[NotReady] = []
-    total = len(chosen) * len(languages)
-    for done, (slug, lang) in enumerate(((s, l) for s in chosen for l in languages), start=1):
-        statement = _load(project, slug, lang)
-        for fmt in output_formats(statement.document.format, wanted):
-            try:
-                text = assemble(statement, fmt, draft=draft, threshold=threshold)
-            except NotReady as error:
-                if not any(b.slug == slug and b.lang == lang for b in blocked):
-                    blocked.append(error)
-                continue
-            jobs.append((output_path(folder, lang, slug, fmt), text))
+    for done, (made, not_ready) in _run_chunks(task, pairs, workers):
+        jobs.extend(made)
+        blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
         if progress:
-            progress(done, total)
+            progress(done, len(pairs))
     _prepare_folders(folder, {path.parent for path, _ in jobs})
     written = write_all(jobs)
     if blocked:
@@ -1059,6 +1055,60 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
             message += f" (also not ready: {others}{more})"
         raise ExportBlocked(message, written, blocked)
     return written
+
+
+@dataclass
+class _AssembleTask:
+    """Assemble a list of (slug, lang) pairs; picklable, so worker processes can run it."""
+
+    project: Project
+    folder: Path
+    wanted: list[str]
+    draft: bool
+    threshold: int
+
+    def __call__(self, pairs: list[tuple[str, str]]):
+        made: list[tuple[Path, str]] = []
+        not_ready: list[tuple[str, str, str]] = []
+        for slug, lang in pairs:
+            statement = _load(self.project, slug, lang)
+            for fmt in output_formats(statement.document.format, self.wanted):
+                try:
+                    text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
+                except NotReady as error:
+                    if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
+                        not_ready.append((str(error), slug, lang))
+                    continue
+                made.append((output_path(self.folder, lang, slug, fmt), text))
+        return made, not_ready
+
+
+_CHUNK = 25
+
+
+def _run_chunks(task: _AssembleTask, pairs: list[tuple[str, str]], workers: int):
+    """Yield (pairs done so far, result of a chunk), in order; in worker processes when
+    ``workers`` > 1 and the export is large enough to pay for them."""
+    chunks = [pairs[start:start + _CHUNK] for start in range(0, len(pairs), _CHUNK)]
+    done = 0
+    if workers > 1 and len(chunks) > 2 and _can_fork():
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+            for chunk, result in zip(chunks, pool.imap(task, chunks)):
+                done += len(chunk)
+                yield done, result
+        return
+    for chunk in chunks:
+        result = task(chunk)
+        done += len(chunk)
+        yield done, result
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _prepare_folders(root: Path, folders: set[Path]) -> None:

@@ -419,3 +419,29 @@ def test_catalog_reader_agrees_with_polib_on_generated_catalogs(tmp_path_factory
     path = tmp_path_factory.mktemp("po") / "x.po"
     path.write_text(po.__unicode__(), encoding="utf-8")
     assert assemble.read_catalog(path) == _reference(path)
+
+
+def test_large_export_in_worker_processes_matches_one_process(tmp_path):
+    project = new_project(tmp_path / "proj", ["es"])
+    files = []
+    for number in range(60):
+        path = tmp_path / f"s{number:02d}.txt"
+        path.write_text(STATEMENT.replace("Fair shifts.", f"Fair shifts for group {number}."), encoding="utf-8")
+        files.append(path)
+    plans = plan_add(project, files)
+    apply(project, plans)
+    for plan in plans[:-2]:
+        translate(project, plan.slug, "es")
+    with pytest.raises(assemble.ExportBlocked) as serial:
+        assemble.export(project, [], [], ["txt", "html"], out_dir=tmp_path / "one")
+    with pytest.raises(assemble.ExportBlocked) as parallel:
+        assemble.export(project, [], [], ["txt", "html"], out_dir=tmp_path / "two", workers=2)
+    assert [(b.slug, b.lang) for b in parallel.value.blocked] == [("s58", "es"), ("s59", "es")]
+    assert str(parallel.value) == str(serial.value)
+    assert len(parallel.value.written) == 58 * 2
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+    source = project.source_path("s30")
+    source.write_text(source.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    with pytest.raises(ChorusError, match="run 'chorus update s30'"):
+        assemble.export(project, [], [], ["txt"], out_dir=tmp_path / "three", workers=2)
+    assert not (tmp_path / "three").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -56,7 +57,8 @@ def export_command(slugs, langs, formats, out_dir, draft, threshold, project: Pr
         task = bar.add_task("Assembling", total=total, visible=total > 1)
         try:
             written = export(project, slugs, lang_list, format_list, out_dir, draft, threshold,
-                             progress=lambda done, _total: bar.update(task, completed=done))
+                             progress=lambda done, _total: bar.update(task, completed=done),
+                             workers=os.cpu_count() or 1)
         except ExportBlocked as error:
             written, blocked_error = error.written, error
     _report(project, written)
