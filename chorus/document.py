@@ -69,13 +69,17 @@ class Block:
 
     def segment_lines(self) -> list[tuple[str, int]]:
         """Each segment with the source line it starts on."""
-        result, offset = [], 0
+        result, offset, line, joint = [], 0, self.line, 0
         for piece in self.pieces:
             stripped = piece.strip()
             if stripped:
-                start = len(self.expand_links(self.text[: offset + piece.index(stripped[0])]))
-                breaks = sum(joint.count("\n") for at, joint in self.joints if at < start)
-                result.append((stripped, self.line + breaks))
+                start = offset + piece.index(stripped[0])
+                if self.links:
+                    start = len(self.expand_links(self.text[:start]))
+                while joint < len(self.joints) and self.joints[joint][0] < start:
+                    line += self.joints[joint][1].count("\n")
+                    joint += 1
+                result.append((stripped, line))
             offset += len(piece)
         return result
 
