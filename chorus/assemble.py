@@ -38,7 +38,7 @@ from typing import Callable, Iterable
 from . import catalog
 from .document import _FRONT_MATTER, Block, Document, format_for, parse
 from .errors import ChorusError
-from .project import EXPORT_FORMATS, Project, normalize_lang
+from .project import EXPORT_FORMATS, Project
 from .sources import read_statement
 
 REVIEWED = ("translated", "approved")
@@ -586,7 +586,9 @@ def dateline_text(block: Block, statement: Statement) -> str:
 
 
 def format_dateline(date: dt.date, lang: str, weekday: bool = True) -> str:
-    """>>> format_dateline(dt.date(2024, 3, 3), "es")
+    """The date in ``lang``, with the weekday or without (Babel's full or long format).
+
+    >>> format_dateline(dt.date(2024, 3, 3), "es")
     'domingo, 3 de marzo de 2024'
     >>> format_dateline(dt.date(2024, 3, 3), "es", weekday=False)
     '3 de marzo de 2024'
@@ -753,9 +755,9 @@ def _is_structure(literal: str) -> bool:
 
 
 def _close(out: list[str], group: str | None) -> None:
+    """Close an open list or quote; the caller's open group becomes None."""
     if group:
         out.append(f"</{group}>")
-    return None
 
 
 def _group_of(block: Block) -> str | None:
@@ -1155,4 +1157,4 @@ _SYNC_EACH_UP_TO = 8
 
 
 __all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",
-           "format_dateline", "text_direction", "normalize_lang"]
+           "format_dateline", "text_direction"]

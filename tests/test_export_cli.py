@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chorus import catalog
-from chorus.ingest import apply, plan_add
-from conftest import SAMPLES, run_chorus, snapshot
+from conftest import run_chorus, snapshot
 
 
 def fill(project, slug, lang, state="translated"):
