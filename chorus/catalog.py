@@ -27,9 +27,7 @@ from typing import Iterator
 
 import polib
 from babel import Locale
-from babel.messages.catalog import Catalog
 from filelock import FileLock, Timeout
-from rapidfuzz import fuzz, process
 
 from .document import Document
 from .errors import ChorusError
@@ -201,6 +199,7 @@ def _carry(previous: polib.POEntry, new: polib.POEntry) -> None:
 def _fuzzy_match(entries: list[polib.POEntry], candidates: list[polib.POEntry], used: set[str]) -> None:
     if not entries or not candidates:
         return
+    from rapidfuzz import fuzz, process  # only updates need it: keeps the command's start quick
     choices = {id(candidate): candidate.msgid for candidate in candidates}
     by_id = {id(candidate): candidate for candidate in candidates}
     for entry in entries:
@@ -230,6 +229,7 @@ def _obsolete(entry: polib.POEntry) -> polib.POEntry:
 
 
 def _headers(project_name: str, lang: str | None, old: dict | None) -> dict[str, str]:
+    from babel.messages.catalog import Catalog  # heavy; only writers of catalogs need it
     now = dt.datetime.now(dt.timezone.utc)
     catalog = Catalog(
         locale=Locale.parse(lang) if lang else None,

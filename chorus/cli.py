@@ -116,9 +116,7 @@ def add(files: tuple[Path, ...], slug: str | None, project: Project):
             plans.extend(plan_add(project, [file], slug, known=plans))
             bar.advance(task)
         task = bar.add_task("Writing catalogs", total=len(plans))
-        for plan in plans:
-            apply(project, [plan])
-            bar.advance(task)
+        apply(project, plans, done=lambda plan: bar.advance(task))
     for plan in plans:
         segments_count = len(plan.template)
         click.echo(f"{plan.slug}: {segments_count} segments → {len(plan.langs)} languages "

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from babel import Locale
-from dateutil import parser as dateparser
-from markdown_it import MarkdownIt
 
 from .segment import split_sentences
 
@@ -321,7 +319,9 @@ def _merge_literals(parts: list[str | Block]) -> list[str | Block]:
 
 
 @lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
+def _markdown():
+    from markdown_it import MarkdownIt  # only Markdown statements need it
+
     return MarkdownIt("commonmark")
 
 
@@ -523,6 +523,8 @@ def parse_dateline(line: str, lang: str) -> tuple[dt.date, bool] | None:
             return None
     if not month:
         return None
+    from dateutil import parser as dateparser  # only lines that look like dates get here
+
     try:
         parsed = dateparser.parse(" ".join(english), default=dt.datetime(2000, 1, 1))
     except (ValueError, OverflowError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import polib
 
@@ -59,9 +60,12 @@ def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
     return plans
 
 
-def apply(project: Project, plans: list[Plan]) -> None:
+def apply(project: Project, plans: list[Plan], done: Callable[[Plan], None] | None = None) -> None:
     """Write sources, templates and catalogs, each atomically; catalogs that exist already are
-    merged under their lock, new ones are written together with a single sync."""
+    merged under their lock, new ones are written together with a single sync at the end.
+
+    ``done`` is called after each plan's files are prepared (for a progress bar).
+    """
     fresh: list[tuple[Path, str]] = []
     for plan in plans:
         if plan.write_source:
@@ -81,6 +85,8 @@ def apply(project: Project, plans: list[Plan]) -> None:
                 text = catalog.render(merged)
                 if _changed(path, text):
                     catalog.atomic_write(path, text)
+        if done:
+            done(plan)
     catalog.write_many(fresh)
 
 
