@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import catalog
-from .document import _FRONT_MATTER, Block, Document, format_for, parse
+from .document import FRONT_MATTER, Block, Document, format_for, parse, restore_joints
 from .errors import ChorusError
 from .project import EXPORT_FORMATS, Project
 from .sources import read_statement
@@ -132,7 +132,7 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
                           f"the source was edited since the catalog was made; run 'chorus update {slug}' first")
     document = parsed_document(project, slug, text, format_for(source_path.name))
-    front = _FRONT_MATTER.match(text) if document.format == "markdown" else None
+    front = FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
 
@@ -482,22 +482,11 @@ def layout(block: Block, text: str, escape: Callable[[str], str] | None = None) 
         return block.lead + expanded + block.tail
     source = block.expand_links(block.text)
     if expanded == source:
-        return block.lead + _apply_joints(expanded, block.joints) + block.tail
-    width = max(map(len, (block.lead + _apply_joints(source, block.joints) + block.tail).split("\n")))
+        return block.lead + restore_joints(expanded, block.joints) + block.tail
+    width = max(map(len, (block.lead + restore_joints(source, block.joints) + block.tail).split("\n")))
     prefix = block.joints[0][1].rsplit("\n", 1)[-1]
     first = len(block.lead.rsplit("\n", 1)[-1])
     return block.lead + wrap(expanded, width, first, prefix) + block.tail
-
-
-def _apply_joints(text: str, joints: list[tuple[int, str]]) -> str:
-    """Replace the single spaces at the joints' offsets by the source's line breaks."""
-    out, previous = [], 0
-    for at, joint in joints:
-        out.append(text[previous:at])
-        out.append(joint)
-        previous = at + 1
-    out.append(text[previous:])
-    return "".join(out)
 
 
 def wrap(text: str, width: int, first: int, prefix: str) -> str:
@@ -560,7 +549,7 @@ def _yaml_escaper(block: Block, statement: Statement) -> Callable[[str], str] | 
 
 def _front_matter_lang(text: str, statement: Statement) -> str:
     """Say the output's language in the front matter: replace ``lang:``, or add it."""
-    front = _FRONT_MATTER.match(text)
+    front = FRONT_MATTER.match(text)
     if not front:
         return text
     head = front.group(1)
@@ -606,7 +595,7 @@ def draft_notice(unreviewed: int) -> str:
 def _with_text_notice(text: str, statement: Statement, unreviewed: int) -> str:
     notice = draft_notice(unreviewed) + " (machine drafts or source text; not for publication)"
     if statement.markdown:
-        front = _FRONT_MATTER.match(text)
+        front = FRONT_MATTER.match(text)
         if front:  # the front matter must stay first: the notice opens the body
             head = front.group(1) + "draft: true\n"
             body = text[front.end():]

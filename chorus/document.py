@@ -32,7 +32,7 @@ _QUOTE_LINE = re.compile(r"^\s*>")
 _MD_PREFIX = re.compile(r"[\s>#*+\-\d.)]*")
 _LINK = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\(([^()\s]+(?:\s+\"[^\"]*\")?)\)")
 _LINK_REF = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\[(\d+)\]")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*)([ \t]*:[ \t]*)(.*?)([ \t]*)$")
 
 
@@ -96,11 +96,12 @@ class Block:
 
     def source(self) -> str:
         """The block exactly as it stands in the source."""
-        text = _restore_joints(self.expand_links(self.text), self.joints)
+        text = restore_joints(self.expand_links(self.text), self.joints)
         return self.lead + text + self.tail
 
 
-def _restore_joints(text: str, joints: list[tuple[int, str]]) -> str:
+def restore_joints(text: str, joints: list[tuple[int, str]]) -> str:
+    """Replace the single spaces at the joints' offsets by the source's line breaks."""
     if not joints:
         return text
     out, previous = [], 0
@@ -328,7 +329,7 @@ def _markdown():
 def _parse_markdown(text: str, lang: str) -> list[str | Block]:
     parts: list[str | Block] = []
     body, body_line = text, 0
-    front = _FRONT_MATTER.match(text)
+    front = FRONT_MATTER.match(text)
     if front:
         parts.extend(_front_matter(front, lang))
         body, body_line = text[front.end():], front.group(0).count("\n")
