@@ -125,7 +125,7 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     if not po_path.is_file():
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
                           f"the statement was); run 'chorus update {slug}'")
-    metadata, entries = read_catalog(po_path)
+    metadata, entries = catalog.read_states(po_path)
     recorded = metadata.get(catalog.SOURCE_HASH)
     text = _stored_source(source_path, recorded)
     if recorded != catalog.source_hash(text):
@@ -148,120 +148,6 @@ def _stored_source(path: Path, recorded: str | None) -> str:
     if recorded is not None and catalog.source_hash(text) == recorded:
         return text
     return read_statement(path)
-
-
-def read_catalog(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """Headers and ``msgid → (msgstr, state)`` of the live entries of a catalog.
-
-    Export reads many catalogs and needs four fields of each, so a one-pass reader handles
-    the PO files Chorus and the usual editors write (several times faster than polib); a file
-    with anything it does not know (plural forms, unusual escapes) is read with polib instead.
-    """
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ChorusError(f"{path}: no such catalog") from None
-    except (OSError, UnicodeDecodeError):
-        text = None
-    fast = _read_po_text(text) if text is not None else None
-    if fast is not None:
-        return fast
-    parsed = catalog.read(path)
-    entries = {}
-    for entry in catalog.live_entries(parsed):
-        if entry.msgid and entry.msgid not in entries:
-            entries[entry.msgid] = (entry.msgstr, catalog.state(entry))
-    return dict(parsed.metadata), entries
-
-
-_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b",
-               "f": "\f", "v": "\v"}
-_PO_ESCAPE = re.compile(r"\\(.)")
-
-
-class _Unusual(Exception):
-    """A PO construct the fast reader leaves to polib."""
-
-
-def _po_unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-
-    def one(match: re.Match) -> str:
-        try:
-            return _PO_ESCAPES[match.group(1)]
-        except KeyError:
-            raise _Unusual from None
-
-    return _PO_ESCAPE.sub(one, text)
-
-
-_PO_TOKEN = re.compile(
-    r'\n(?:(msgctxt|msgid|msgstr)[ \t]+"(.*)"[ \t]*((?:\n"[^\n]*"[ \t]*)*)|#,(.*)|#~.*)(?=\n)')
-_PO_OTHER_LINE = re.compile(r'\n[^#m"\n]')  # neither a comment, a keyword, a string nor blank
-_PO_QUOTED = re.compile(r'"(.*)"[ \t]*$', re.M)
-
-
-def _read_po_text(text: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]] | None:
-    """The fast reader behind :func:`read_catalog`; None when polib should read the file.
-
-    One regular expression walks the file (each token starts after a line break, so the
-    text is prefixed with one): flags, ``msgctxt``, ``msgid``, ``msgstr`` and obsolete lines.
-    Any other line that is not a comment (``msgid_plural``, ``msgstr[0]``, an indented or
-    broken line) sends the file to polib.
-    """
-    text = "\n" + text.lstrip("\ufeff").replace("\r\n", "\n")
-    if not text.endswith("\n"):
-        text += "\n"
-    if _PO_OTHER_LINE.search(text):
-        return None
-    entries: dict[str, tuple[str, str]] = {}
-    metadata: dict[str, str] = {}
-    values: dict[str, str] = {}
-    flags: list[str] = []
-    covered = 0
-    try:
-        for keyword, first, rest, flag_text, in _PO_TOKEN.findall(text):
-            if not keyword:
-                if flag_text:
-                    flags.extend(flag_text.split(","))
-                else:
-                    flags = []  # an obsolete entry's lines
-                continue
-            covered += 1 + (rest.count("\n") if rest else 0)
-            if keyword in values:
-                return None
-            values[keyword] = first + "".join(_PO_QUOTED.findall(rest)) if rest else first
-            if keyword != "msgstr":
-                continue
-            if "msgid" not in values:
-                return None
-            _add_po_entry(values, flags, entries, metadata)
-            values, flags = {}, []
-        if values or covered != text.count("\nm") + text.count('\n"'):
-            return None
-    except _Unusual:
-        return None
-    return metadata, entries
-
-
-def _add_po_entry(values: dict[str, str], flags: list[str], entries: dict, metadata: dict) -> None:
-    msgid = _po_unescape(values["msgid"])
-    msgstr = _po_unescape(values["msgstr"])
-    if not msgid and "msgctxt" not in values:
-        for line in msgstr.split("\n"):
-            key, colon, value = line.partition(":")
-            if colon:
-                metadata[key.strip()] = value.strip()
-        return
-    if msgid in entries:
-        return
-    if not msgstr:
-        state = "untranslated"
-    else:
-        names = {flag.strip() for flag in flags}
-        state = "fuzzy" if "fuzzy" in names else "approved" if catalog.APPROVED in names else "translated"
-    entries[msgid] = (msgstr, state)
 
 
 def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Document:

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
-import polib
 from babel import Locale, UnknownLocaleError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
@@ -285,16 +284,13 @@ def _read_units(project: Project, lang: str, path: Path, data: bytes, mtime: flo
             yield Unit(source, target, TMX_PREFIX + path.stem, "translated", changed or mtime)
         return
     try:
-        po = polib.pofile(data.decode("utf-8"), wrapwidth=catalog.WRAP)
-    except (UnicodeDecodeError, OSError, ValueError):
+        _, entries = catalog.read_states(path)
+    except ChorusError:
         return  # a broken catalog gives no suggestions; the catalog commands report it
     slug = path.parent.name
-    for entry in po:
-        if entry.obsolete or entry.msgid_plural:
-            continue
-        current = catalog.state(entry)
+    for msgid, (msgstr, current) in entries.items():
         if current in USABLE_STATES:
-            yield Unit(entry.msgid, entry.msgstr, slug, current, mtime)
+            yield Unit(msgid, msgstr, slug, current, mtime)
 
 
 def _load(project: Project, lang: str) -> Memory:
