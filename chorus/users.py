@@ -26,6 +26,7 @@ from typing import Iterator
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import database
 from .errors import ChorusError
 from .project import Project, normalize_lang
 
@@ -122,9 +123,8 @@ class UserStore:
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+        with closing(database.connect(self.path)) as db:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
             with db:
                 yield db

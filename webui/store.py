@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from chorus import database
+
 CLAIM_SECONDS = 5 * 60
 MAX_COMMENT = 4000
 
@@ -59,8 +61,7 @@ class Store:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+        with closing(database.connect(self.path)) as db:
             with db:
                 yield db
 

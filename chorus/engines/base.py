@@ -26,6 +26,7 @@ from typing import Callable, ClassVar, Iterable
 
 import requests
 
+from .. import database
 from ..errors import ChorusError
 
 DEFAULT_TIMEOUT = 10.0
@@ -156,8 +157,7 @@ class ResultCache:
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = sqlite3.connect(self.path, timeout=30)
-            db.execute("PRAGMA journal_mode=WAL")
+            db = self._local.db = database.connect(self.path)
         return db
 
     @staticmethod
