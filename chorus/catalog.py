@@ -21,7 +21,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -607,8 +607,13 @@ def atomic_write(path: Path, text: str) -> None:
 def write_many(files: list[tuple[Path, str]]) -> None:
     """Write many files atomically with one sync for all of them instead of one per file.
 
-    Each file still goes temp file → (sync) → rename, the rename under that file's lock.
+    Each file still goes temp file → (sync) → rename, the rename under that file's lock (a new
+    file needs none: it is linked into place only if nobody made it meanwhile).
     """
+    _write_synced(files, caller_holds_locks=False)
+
+
+def _write_synced(files: list[tuple[Path, str]], caller_holds_locks: bool) -> None:
     staged: list[tuple[Path, str]] = []
     try:
         for path, text in files:
@@ -620,7 +625,9 @@ def write_many(files: list[tuple[Path, str]]) -> None:
                 os.fchmod(stream.fileno(), _file_mode(path))
         os.sync()
         for path, temp in staged:
-            if not _link_if_absent(temp, path):
+            if caller_holds_locks:
+                os.replace(temp, path)
+            elif not _link_if_absent(temp, path):
                 with locked(path):
                     os.replace(temp, path)
         os.sync()
@@ -677,6 +684,18 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             yield
     except Timeout:
         raise ChorusError(f"{path}: locked by another writer for {timeout:.0f} s; try again") from None
+
+
+@contextmanager
+def editing_many(paths: list[Path]) -> Iterator[dict[Path, polib.POFile]]:
+    """:func:`editing` for several catalogs at once: every lock is held (taken in one order, so
+    two such editors cannot deadlock), and the writes share one sync."""
+    with ExitStack() as stack:
+        for path in sorted(set(paths)):
+            stack.enter_context(locked(path))
+        catalogs = {path: read(path) for path in paths}
+        yield catalogs
+        _write_synced([(path, render(po)) for path, po in catalogs.items()], caller_holds_locks=True)
 
 
 @contextmanager

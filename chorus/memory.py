@@ -31,10 +31,10 @@ import xml.etree.ElementTree as ET
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
 from babel import Locale, UnknownLocaleError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
@@ -97,7 +97,11 @@ class Memory:
         self._by_source = by_source
         self._keys = sorted(by_source, key=len)
         self._lengths = [len(key) for key in self._keys]
-        self._postings = _word_postings(self._keys)
+
+    @cached_property
+    def _postings(self) -> dict:
+        """Word → key positions, built on the first fuzzy lookup (exact lookups never need it)."""
+        return _word_postings(self._keys)
 
     def __len__(self) -> int:
         return sum(len(group) for group in self._by_source.values())
@@ -158,6 +162,8 @@ class Memory:
             return self._keys[start:stop]
         # Words the memory never saw count too: a query full of them is far from everything.
         need = max(1, math.ceil(sum(ids is None or len(ids) <= common for ids in lists) / _SHARED_PART))
+        import numpy as np  # imported on first use: exact lookups and pretranslation skip it
+
         counts = np.bincount(np.concatenate(informative), minlength=len(self._keys))[start:stop]
         return [self._keys[start + i] for i in np.flatnonzero(counts >= need)]
 
@@ -168,13 +174,15 @@ def _length_window(length: int, cutoff: float) -> tuple[int, int]:
     return math.ceil(length * share / (2 - share) - 1e-9), math.floor(length * (2 - share) / share + 1e-9)
 
 
-def _word_postings(keys: list[str]) -> dict[str, np.ndarray]:
+def _word_postings(keys: list[str]) -> dict:
     """For each lowercase word, the (sorted) positions of the keys holding it."""
     postings: defaultdict[str, list[int]] = defaultdict(list)
     findall = _WORD.findall
     for position, key in enumerate(keys):
         for word in set(findall(key.lower())):
             postings[word].append(position)
+    import numpy as np
+
     return {word: np.array(ids, dtype=np.int32) for word, ids in postings.items()}
 
 

@@ -94,7 +94,7 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
         for lang in targets:
             path = project.catalog_path(slug, lang)
             if path.is_file():
-                catalog.read(path)
+                catalog.read_states(path)
     glossary = Glossary.load(project)
     made: dict[str, Engine] = {}
 
@@ -103,15 +103,20 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
             made[name] = engine_factory(name) if engine_factory else engines.for_project(name, project)
         return made[name]
 
-    return [
-        _run_lang(project, chosen, lang, chains[lang], glossary, get_engine, force, progress)
-        for lang in targets
-    ]
+    try:
+        return [
+            _run_lang(project, chosen, lang, chains[lang], glossary, get_engine, force, progress)
+            for lang in targets
+        ]
+    finally:
+        for made_engine in made.values():
+            made_engine.close()
 
 
 def _run_lang(project: Project, slugs: list[str], lang: str, chain: list[str], glossary: Glossary,
               get_engine: Callable[[str], Engine], force: bool, progress: Progress | None) -> LangResult:
     result = LangResult(lang)
+    _warm_up(project, lang, chain, get_engine)
     pending = _pending(project, slugs, lang, force, result)
     result.pending = len(pending)
     done = 0
@@ -142,6 +147,17 @@ def _run_lang(project: Project, slugs: list[str], lang: str, chain: list[str], g
             advance(len(filled))
     result.failed = len(pending)
     return result
+
+
+def _warm_up(project: Project, lang: str, chain: list[str], get_engine: Callable[[str], Engine]) -> None:
+    """Let the first engine of the chain start while the catalogs are read (Apertium takes a
+    moment to load its dictionaries); problems are left for the run to report."""
+    first = next((step for step in chain if step != MEMORY), None)
+    if first:
+        try:
+            get_engine(first).warm_up(project.config.source_lang, lang)
+        except EngineError:
+            pass
 
 
 def _pending(project: Project, slugs: list[str], lang: str, force: bool, result: LangResult) -> dict[Key, str]:
@@ -215,7 +231,7 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
 
 
 def _save(project: Project, lang: str, filled: dict[Key, tuple[str, str]], force: bool) -> int:
-    """Write drafts into their catalogs (one locked read-modify-write each); how many were set.
+    """Write drafts into their catalogs (locked read-modify-write, one sync); how many were set.
 
     An entry a volunteer translated while the engine was working is left as the volunteer
     wrote it.
@@ -224,19 +240,19 @@ def _save(project: Project, lang: str, filled: dict[Key, tuple[str, str]], force
     for (slug, context, msgid), value in filled.items():
         by_slug[slug][(context, msgid)] = value
     written = 0
-    for slug, drafts in by_slug.items():
-        path: Path = project.catalog_path(slug, lang)
-        with catalog.editing(path) as po:
+    paths = {project.catalog_path(slug, lang): drafts for slug, drafts in by_slug.items()}
+    with catalog.editing_many(list(paths)) as catalogs:
+        for path, po in catalogs.items():
             changed = 0
             for entry in po:
-                value = drafts.get((entry.msgctxt, entry.msgid))
+                value = paths[path].get((entry.msgctxt, entry.msgid))
                 if value is None or not wanted(entry, force):
                     continue
                 _set_draft(entry, *value)
                 changed += 1
             if changed:
                 catalog.touch_revision(po)
-        written += changed
+            written += changed
     return written
 
 

@@ -212,19 +212,47 @@ class ApertiumEngine(Engine):
         result = split_output(self.run(mode, batch_input([text])), 1)
         return result[0] if result else None
 
-    def run(self, mode: str, data: str) -> str:
-        """One ``apertium`` process over escaped input; the raw ``-f none`` output."""
+    def warm_up(self, source: str, target: str) -> None:
+        """Start the pipeline now: it loads its dictionaries while the catalogs are being read."""
+        mode = self.mode(source, target)
+        if mode and mode not in self._warm:
+            try:
+                self._warm[mode] = self._start(mode)
+            except OSError:
+                pass  # run() will say what is wrong
+
+    def close(self) -> None:
+        for process in self._warm.values():
+            process.kill()
+            process.wait()
+        self._warm.clear()
+
+    @property
+    def _warm(self) -> dict[str, subprocess.Popen]:
+        if "_warm_processes" not in self.__dict__:
+            self.__dict__["_warm_processes"] = {}
+        return self.__dict__["_warm_processes"]
+
+    def _start(self, mode: str) -> subprocess.Popen:
         command = ["apertium", "-u", "-f", "none"]
         if self.modes_dir != MODES_DIR:
             command += ["-d", str(self.modes_dir.parent)]
         command.append(mode)
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def run(self, mode: str, data: str) -> str:
+        """One ``apertium`` process over escaped input; the raw ``-f none`` output."""
         try:
-            result = subprocess.run(command, input=data.encode("utf-8"), capture_output=True, timeout=self.timeout)
+            process = self._warm.pop(mode, None) or self._start(mode)
         except FileNotFoundError:
             raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
+        try:
+            stdout, stderr = process.communicate(data.encode("utf-8"), timeout=self.timeout)
         except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
             raise EngineError(f"apertium {mode} took longer than {self.timeout:.0f} s") from None
-        if result.returncode != 0:
-            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise EngineError(f"apertium {mode} failed: {message[-1] if message else f'exit {result.returncode}'}")
-        return result.stdout.decode("utf-8", "replace")
+        if process.returncode != 0:
+            message = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise EngineError(f"apertium {mode} failed: {message[-1] if message else f'exit {process.returncode}'}")
+        return stdout.decode("utf-8", "replace")

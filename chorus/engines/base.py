@@ -90,6 +90,12 @@ class Engine:
     def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
         raise NotImplementedError
 
+    def warm_up(self, source: str, target: str) -> None:
+        """Get ready for a batch that may follow (e.g. start a local process); optional."""
+
+    def close(self) -> None:
+        """Release what :meth:`warm_up` took and the batch did not use."""
+
     # --- shared --------------------------------------------------------------------------------
     def check_pair(self, source: str, target: str) -> None:
         status = self.pair_status(source, target)
