@@ -47,6 +47,8 @@ def _titles(lang: str) -> frozenset[str]:
 
 _UNIT_SET = frozenset(_UNITS.split())
 _SENTENCE_END = frozenset(".!?…")
+_BULLETS = frozenset("•⁃-*")
+_MARKER_ENDS = frozenset(".)")
 _CLOSERS = frozenset("*_~`)]”’»\"'")
 _LEADING_CLOSER = re.compile(r"[*_~`)\]”’»\"']+(?:\s+|$)")
 
@@ -60,6 +62,9 @@ def split_sentences(text: str, lang: str) -> list[str]:
     """Lossless sentence split: ``"".join(split_sentences(t, lang)) == t``."""
     if not text:
         return []
+    if text[0] not in _BULLETS and text[1:2] not in _MARKER_ENDS and text[2:3] not in _MARKER_ENDS \
+            and text[3:4] not in _MARKER_ENDS:  # cannot start with a list marker: the common case
+        return _split_item(text, lang)
     items = _split_inline_list(text)
     if len(items) == 1:
         return _split_item(text, lang)
@@ -103,8 +108,8 @@ def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
-        if _ends_in_abbreviation(previous, piece, titles) or (
-            len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous)
+        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or (
+            previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, titles)
         ):
             merged[-1] = previous + piece
             continue
