@@ -8,6 +8,7 @@ builds on) and pySBD (accurate, slow). All three run in this process on the same
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -41,14 +42,21 @@ def golden(name: str, split) -> int:
 
 
 def throughput(split, paragraphs: list[str], runs: int = RUNS) -> tuple[float, float]:
-    """(median, best) MB/s over ``runs`` passes."""
+    """(median, best) MB/s over ``runs`` passes, after one warm-up pass, with the garbage
+    collector paused while timing (as timeit does), so every segmenter is timed the same way."""
     size = sum(len(p.encode("utf-8")) for p in paragraphs)
+    for paragraph in paragraphs:
+        split(paragraph)
     times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        for paragraph in paragraphs:
-            split(paragraph)
-        times.append(time.perf_counter() - start)
+    gc.disable()
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            for paragraph in paragraphs:
+                split(paragraph)
+            times.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
     return size / statistics.median(times) / 1e6, size / min(times) / 1e6
 
 
@@ -74,7 +82,8 @@ def main() -> None:
         "",
         f"Machine: {describe()}",
         f"Prose: {len(paragraphs)} paragraphs, {size:.2f} MB from {PROSE}, one call per paragraph; "
-        f"median and best of {RUNS} passes (pySBD: 3 passes over a twentieth of the paragraphs).",
+        f"median and best of {RUNS} passes after a warm-up pass, garbage collector paused while timing "
+        "(pySBD: 3 passes over a twentieth of the paragraphs).",
         "",
         "| segmenter | Golden Rules (of 48) | MB/s (median) | MB/s (best) | median speed vs sentencex |",
         "|---|---|---|---|---|",
