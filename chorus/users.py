@@ -16,7 +16,6 @@ import hashlib
 import re
 import secrets
 import sqlite3
-import tempfile
 import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field

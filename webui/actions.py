@@ -49,6 +49,15 @@ def catalog_for(slug: str, lang: str, user, *, write: bool = False, approve: boo
     return path
 
 
+def editable_segment(slug: str, lang: str, seg_id: str, user) -> seg.Segment:
+    """The segment ``seg_id`` if it exists and the user may edit its language (else 404/403)."""
+    path = catalog_for(slug, lang, user, write=True)
+    try:
+        return seg.find(seg.load(path), seg_id)
+    except seg.NotFound:
+        abort(404)
+
+
 def save(slug: str, lang: str, seg_id: str, target: str, revision: str, user,
          approve: bool = False, after_states: tuple[str, ...] = seg.NEEDS_WORK) -> Outcome:
     path = catalog_for(slug, lang, user, write=True, approve=approve)

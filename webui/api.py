@@ -114,12 +114,8 @@ def approve_segment(slug: str, lang: str, seg_id: str):
 @login_required
 def open_segment(slug: str, lang: str, seg_id: str):
     """Note that the user is working on a segment, so "next" hands it to nobody else for a while."""
-    path = actions.catalog_for(slug, lang, current_user, write=True)
+    actions.editable_segment(slug, lang, seg_id, current_user)
     lang = actions.norm_lang(lang)
-    try:
-        seg.find(seg.load(path), seg_id)
-    except seg.NotFound:
-        abort(404)
     store().claim(slug, lang, seg_id, current_user.name)
     return {"ok": True, "open_by_others": store().claimed_by_others(slug, lang, current_user.name)}
 

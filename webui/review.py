@@ -107,12 +107,8 @@ def _page_url(slug: str, lang: str, seg_id: str | None) -> str:
 def comment(slug: str, lang: str, seg_id: str):
     if not SegmentForm().validate_on_submit():
         abort(400)
-    path = actions.catalog_for(slug, lang, current_user, write=True)
+    actions.editable_segment(slug, lang, seg_id, current_user)
     lang = actions.norm_lang(lang)
-    try:
-        seg.find(seg.load(path), seg_id)
-    except seg.NotFound:
-        abort(404)
     text = request.form.get("text", "").strip()
     if not text or len(text) > MAX_COMMENT:
         flash(f"A comment needs some text (at most {MAX_COMMENT} characters).")
