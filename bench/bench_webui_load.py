@@ -37,7 +37,7 @@ from chorus.project import Project  # noqa: E402
 from chorus.users import UserStore  # noqa: E402
 from machine import describe  # noqa: E402
 
-RESULTS = HERE / "results" / "webui.md"
+RESULTS = HERE / "results" / "webui_load.md"
 TIMEOUT = 30
 
 
