@@ -22,6 +22,7 @@ import re
 import tempfile
 from collections import Counter
 from contextlib import ExitStack, contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -229,19 +230,8 @@ def _obsolete(entry: polib.POEntry) -> polib.POEntry:
 
 
 def _headers(project_name: str, lang: str | None, old: dict | None) -> dict[str, str]:
-    from babel.messages.catalog import Catalog  # heavy; only writers of catalogs need it
-    now = dt.datetime.now(dt.timezone.utc)
-    catalog = Catalog(
-        locale=Locale.parse(lang) if lang else None,
-        project=project_name,
-        version="1",
-        creation_date=now,
-        revision_date=now,
-        last_translator="Chorus",
-        language_team=f"{Locale.parse(lang).english_name} volunteers" if lang else "Volunteers",
-        fuzzy=False,
-    )
-    headers = {name: value.strip() for name, value in catalog.mime_headers}
+    headers = dict(_babel_headers(lang, _this_minute()))
+    headers["Project-Id-Version"] = f"{project_name} 1"
     headers.pop("Report-Msgid-Bugs-To", None)
     if old:
         for key in ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team"):
@@ -251,6 +241,29 @@ def _headers(project_name: str, lang: str | None, old: dict | None) -> dict[str,
             if key.startswith("X-") and key not in (SOURCE_HASH, DATE_HEADER, "X-Generator"):
                 headers[key] = value
     return headers
+
+
+def _this_minute() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+
+
+@lru_cache(maxsize=64)
+def _babel_headers(lang: str | None, now: dt.datetime) -> tuple[tuple[str, str], ...]:
+    """Babel's headers for a catalog of ``lang`` (dates have minute precision, so the catalogs
+    of a batch share them; the project name is set by the caller)."""
+    from babel.messages.catalog import Catalog  # heavy; only writers of catalogs need it
+
+    catalog = Catalog(
+        locale=Locale.parse(lang) if lang else None,
+        project="PROJECT",
+        version="1",
+        creation_date=now,
+        revision_date=now,
+        last_translator="Chorus",
+        language_team=f"{Locale.parse(lang).english_name} volunteers" if lang else "Volunteers",
+        fuzzy=False,
+    )
+    return tuple((name, value.strip()) for name, value in catalog.mime_headers)
 
 
 def touch_revision(catalog: polib.POFile, translator: str | None = None) -> None:
@@ -615,9 +628,10 @@ def write_many(files: list[tuple[Path, str]]) -> None:
 
 def _write_synced(files: list[tuple[Path, str]], caller_holds_locks: bool) -> None:
     staged: list[tuple[Path, str]] = []
+    for folder in {path.parent for path, _ in files}:
+        folder.mkdir(parents=True, exist_ok=True)
     try:
         for path, text in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((path, temp))
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
