@@ -479,7 +479,7 @@ def render_entries(entries, metadata: dict[str, str], header: str = "", body: st
     """
     out: list[str] = []
     if header:
-        out.extend(("# " + line).rstrip() for line in header.split("\n"))
+        out.extend(_comment("# ", line) for line in header.split("\n"))
     out.append('msgid ""')
     out.append('msgstr ""')
     out.extend(_quote(f"{key}: {value}\n") for key, value in _ordered(metadata))
@@ -515,13 +515,13 @@ _HEADER_ORDER = (
 def _render_entry(entry: polib.POEntry, out: list[str]) -> None:
     prefix = "#~ " if entry.obsolete else ""
     if entry.tcomment:
-        out.extend(("# " + line).rstrip() for line in entry.tcomment.split("\n"))
+        out.extend(_comment("# ", line) for line in entry.tcomment.split("\n"))
     if entry.comment and not entry.obsolete:
-        out.extend(("#. " + line).rstrip() for line in entry.comment.split("\n"))
+        out.extend(_comment("#. ", line) for line in entry.comment.split("\n"))
     if entry.occurrences and not entry.obsolete:
         out.extend(_occurrence_lines(entry.occurrences))
     if entry.flags:
-        out.append("#, " + ", ".join(entry.flags))
+        out.append(_comment("#, ", ", ".join(entry.flags)))
     previous = "#~| " if entry.obsolete else "#| "
     if entry.previous_msgctxt:
         out.extend(_field("msgctxt", entry.previous_msgctxt, previous))
@@ -536,6 +536,13 @@ def _render_entry(entry: polib.POEntry, out: list[str]) -> None:
             out.extend(_field(f"msgstr[{index}]", entry.msgstr_plural[index], prefix))
     else:
         out.extend(_field("msgstr", entry.msgstr, prefix))
+
+
+def _comment(prefix: str, text: str) -> str:
+    """A comment line. gettext joins a line ending in a backslash to the next one, so such a
+    line gets a trailing space (readers strip it)."""
+    line = (prefix + text).rstrip()
+    return line + " " if line.endswith("\\") else line
 
 
 def _occurrence_lines(occurrences) -> list[str]:

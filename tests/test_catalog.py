@@ -223,3 +223,16 @@ def test_rendering_round_trips_through_polib_and_msgfmt(tmp_path):
         for field in ("msgid", "msgstr", "msgctxt", "flags", "tcomment", "comment", "previous_msgid",
                       "occurrences", "obsolete"):
             assert getattr(written, field) == getattr(read, field), field
+
+
+def test_a_comment_ending_in_a_backslash_does_not_swallow_the_next_line(tmp_path):
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    po.append(polib.POEntry(msgid="One", msgstr="", tcomment="ends with \\", comment="kind \\"))
+    po.append(polib.POEntry(msgid="Two", msgstr=""))
+    path = tmp_path / "es.po"
+    catalog.write(po, path)
+    msgfmt_check(path)
+    back = catalog.read(path)
+    assert [entry.msgid for entry in back] == ["One", "Two"]
+    assert back[0].tcomment == "ends with \\" and back[0].comment == "kind \\"
