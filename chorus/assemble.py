@@ -28,7 +28,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -216,6 +215,8 @@ def _document_from_json(data: dict) -> Document:
 
 
 def _write_cache(path: Path, text: str) -> None:
+    """Rename into place like catalog.atomic_write, without its fsync: a cache lost in a crash
+    is simply rebuilt, and an export of many statements should not wait on one sync each."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -999,36 +1000,13 @@ def _prepare_folders(root: Path, folders: set[Path]) -> None:
 
 
 def write_all(jobs: list[tuple[Path, str]]) -> list[Path]:
-    """Write every file atomically: each goes to a temp file beside it, all of them are
-    flushed to disk, then each is renamed over its target (a reader sees the old file or the
-    new one, never half of one). A failure is one clear error and leaves no temp file behind.
-    """
-    temps: list[tuple[str, Path]] = []
+    """Write every file atomically (:func:`catalog.write_synced`); a failure is one clear error
+    and leaves no temp file behind."""
     try:
-        for path, text in jobs:
-            temp = str(path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp"))
-            handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            temps.append((temp, path))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-                os.fchmod(stream.fileno(), catalog._file_mode(path))
-                if len(jobs) <= _SYNC_EACH_UP_TO:
-                    os.fsync(stream.fileno())
-        if len(jobs) > _SYNC_EACH_UP_TO:
-            os.sync()  # one flush for a whole batch instead of one per file
-        for temp, path in temps:
-            os.replace(temp, path)
+        catalog.write_synced(jobs, lock_renames=False)
     except OSError as error:
-        for temp, _ in temps:
-            Path(temp).unlink(missing_ok=True)
-        where = error.filename or (jobs[len(temps) - 1][0] if temps else "")
-        raise ChorusError(f"cannot write {where}: {error.strerror or error}") from None
-    for folder in {path.parent for path, _ in jobs}:
-        catalog._fsync_dir(folder)
+        raise ChorusError(f"cannot write {error.filename or 'the output'}: {error.strerror or error}") from None
     return [path for path, _ in jobs]
-
-
-_SYNC_EACH_UP_TO = 8
 
 
 __all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",

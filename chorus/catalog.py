@@ -607,55 +607,59 @@ def write_unlocked(catalog: polib.POFile, path: Path) -> None:
     atomic_write(Path(path), render(catalog))
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fchmod(stream.fileno(), _file_mode(path))
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Temp file in the same folder, fsync, rename: readers see the old file or the new one.
+    Text is written as UTF-8."""
+    write_synced([(Path(path), data)], lock_renames=False)
 
 
 def write_many(files: list[tuple[Path, str]]) -> None:
-    """Write many files atomically with one sync for all of them instead of one per file.
+    """Write many catalogs atomically, each rename under that file's lock (a new file needs
+    none: it is linked into place only if nobody made it meanwhile)."""
+    write_synced(files, lock_renames=True)
 
-    Each file still goes temp file → (sync) → rename, the rename under that file's lock (a new
-    file needs none: it is linked into place only if nobody made it meanwhile).
+
+SYNC_EACH_UP_TO = 8  # files; a larger batch is flushed with one sync instead of one per file
+
+
+def write_synced(files: list[tuple[Path, str | bytes]], lock_renames: bool) -> None:
+    """Write every file atomically: each goes to a temp file beside it, all are flushed to disk,
+    then each is renamed over its target, so a reader sees the old file or the new one.
+
+    ``lock_renames=False`` when the caller holds the locks already, or the files are not
+    catalogs. A failure leaves no temp file behind.
     """
-    _write_synced(files, caller_holds_locks=False)
-
-
-def _write_synced(files: list[tuple[Path, str]], caller_holds_locks: bool) -> None:
     staged: list[tuple[Path, str]] = []
+    one_by_one = len(files) <= SYNC_EACH_UP_TO
     for folder in {path.parent for path, _ in files}:
         folder.mkdir(parents=True, exist_ok=True)
     try:
         for path, text in files:
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((path, temp))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text.encode("utf-8") if isinstance(text, str) else text)
                 os.fchmod(stream.fileno(), _file_mode(path))
-        os.sync()
+                if one_by_one:
+                    stream.flush()
+                    os.fsync(stream.fileno())
+        if not one_by_one:
+            os.sync()
         for path, temp in staged:
-            if caller_holds_locks:
+            if not lock_renames:
                 os.replace(temp, path)
             elif not _link_if_absent(temp, path):
                 with locked(path):
                     os.replace(temp, path)
-        os.sync()
     except BaseException:
         for _, temp in staged:
             Path(temp).unlink(missing_ok=True)
         raise
+    if one_by_one:
+        for folder in {path.parent for path, _ in files}:
+            _fsync_dir(folder)
+    else:
+        os.sync()
 
 
 def _link_if_absent(temp: str, path: Path) -> bool:
@@ -716,7 +720,7 @@ def editing_many(paths: list[Path]) -> Iterator[dict[Path, polib.POFile]]:
             stack.enter_context(locked(path))
         catalogs = {path: read(path) for path in paths}
         yield catalogs
-        _write_synced([(path, render(po)) for path, po in catalogs.items()], caller_holds_locks=True)
+        write_synced([(path, render(po)) for path, po in catalogs.items()], lock_renames=False)
 
 
 @contextmanager

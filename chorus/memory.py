@@ -453,25 +453,8 @@ def import_tmx(project: Project, file: Path) -> dict[str, int]:
     stem = slugify(file.name[: -len(file.suffix)] if file.suffix else file.name)
     if not stem:
         raise ChorusError(f"{file}: the file name gives no usable name (use letters or digits)")
-    _atomic_write_bytes(tm_dir(project) / f"{stem}.tmx", data)
+    catalog.atomic_write(tm_dir(project) / f"{stem}.tmx", data)
     return counts
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _stamp(seconds: float) -> str:
@@ -510,5 +493,5 @@ def export_tmx(project: Project, lang: str, file: Path) -> int:
     ET.indent(root)
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
             + ET.tostring(root, encoding="unicode") + "\n")
-    _atomic_write_bytes(Path(file), text.encode("utf-8"))
+    catalog.atomic_write(Path(file), text.encode("utf-8"))
     return len(seen)
