@@ -41,7 +41,7 @@ _FOUR_DOTS_AT_END = re.compile(r"\w\.(\s\.\s\.\s\.\s+)$")
 
 @lru_cache(maxsize=64)
 def _titles(lang: str) -> frozenset[str]:
-    base = lang.split("_")[0].split("-")[0].lower()
+    base = _base_lang(lang)
     return frozenset(_TITLES.get(base, "").split() + _TITLES["en"].split())
 
 
