@@ -175,14 +175,20 @@ def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Documen
 
 @lru_cache(maxsize=1)
 def _parser_fingerprint() -> str:
-    """Changes whenever the parser or the sentence splitter changes."""
-    import sentencex
+    """Changes whenever the parser or the sentence splitter changes: our two modules' text,
+    and the files of the installed sentencex (found without importing it)."""
+    import importlib.util
 
-    from . import document as document_module, segment as segment_module
-
-    digest = hashlib.sha256(getattr(sentencex, "__version__", "").encode())
-    for module in (document_module, segment_module):
-        digest.update(Path(module.__file__).read_bytes())
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for module in (here / "document.py", here / "segment.py"):
+        digest.update(module.read_bytes())
+    spec = importlib.util.find_spec("sentencex")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for item in sorted(Path(folder).iterdir()):
+            if item.is_file():
+                info = item.stat()
+                digest.update(f"{item.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -916,6 +922,7 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     output_formats("text", wanted)  # an unknown format is refused before anything is read
     pairs = [(slug, lang) for slug in chosen for lang in languages]
     task = _AssembleTask(project, folder, wanted, draft, threshold)
+    _parser_fingerprint()  # made once here, before any worker process forks
     jobs: list[tuple[Path, str]] = []
     blocked: list[NotReady] = []
     for done, (made, not_ready) in _run_chunks(task, pairs, workers):

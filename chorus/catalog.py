@@ -24,14 +24,15 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import polib
 from babel import Locale
-from filelock import FileLock, Timeout
 
-from .document import Document
 from .errors import ChorusError
+
+if TYPE_CHECKING:
+    from .document import Document
 
 STATES = ("untranslated", "fuzzy", "translated", "approved")
 APPROVED = "approved"
@@ -703,6 +704,8 @@ def lock_path(path: Path) -> Path:
 @contextmanager
 def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the per-catalog lock (shared by every process that writes this catalog)."""
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(lock_path(path)), timeout=timeout)
     try:
         with lock:

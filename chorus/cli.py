@@ -7,24 +7,30 @@ options and the error handling that turns a :class:`ChorusError` into one line a
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from . import catalog
+from .commands import LAZY_COMMANDS
 from .errors import ChorusError
 from .project import Project, parse_langs
-from .segment import segments
-
-console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
 
 
 class ChorusGroup(click.Group):
+    """The command group: one line per error, and the commands of other areas imported only
+    when they are run (or listed by --help), so each command starts quickly."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            importlib.import_module(f"{__package__}.commands.{LAZY_COMMANDS[name]}").register(self)
+        return self.commands.get(name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -62,14 +68,50 @@ def project_option(function):
     return wrapper
 
 
+@functools.lru_cache(maxsize=None)
+def console():
+    """rich's console on standard output (tables); made, and rich imported, on first use."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 120)
+
+
+@functools.lru_cache(maxsize=None)
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def progress_bar():
     """A progress bar on stderr for long work; silent when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return _Silent()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
+        console=err_console(), transient=True,
     )
+
+
+class _Silent:
+    """What :func:`progress_bar` gives when no one can see a bar: the same calls, no output."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, description: str, **fields) -> int:
+        return 0
+
+    def update(self, task: int, **fields) -> None:
+        return None
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        return None
 
 
 @click.group(cls=ChorusGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,6 +186,8 @@ def update(slugs: tuple[str, ...], project: Project):
 
 
 def _entry_ids(project: Project, slug: str, langs: list[str]) -> set[str]:
+    from . import catalog
+
     path = project.template_path(slug)
     return {entry.msgid for entry in catalog.read(path)} if path.exists() else set()
 
@@ -164,6 +208,8 @@ def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, projec
     if not rows:
         click.echo("No statements yet: use 'chorus add FILE'.")
         return
+    from rich.table import Table
+
     table = Table(title="Translation status (segments, and % of the statement)")
     table.add_column("statement", no_wrap=True)
     table.add_column("lang", no_wrap=True)
@@ -172,7 +218,7 @@ def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, projec
     for row in rows:
         cells = [f"{row[key]} {row['percent'][key]:>3.0f}%" for key in ("untranslated", "fuzzy", "translated", "approved")]
         table.add_row(row["statement"], row["lang"], str(row["segments"]), str(row["words"]), *cells)
-    console.print(table)
+    console().print(table)
 
 
 @cli.command()
@@ -182,6 +228,7 @@ def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, projec
 def segment(file: Path, lang: str, as_json: bool):
     """Print the sentence segments of a text, one per line (FILE or - for standard input)."""
     from .project import normalize_lang
+    from .segment import segments
     from .sources import decode_statement, read_statement
 
     lang = normalize_lang(lang)
@@ -207,7 +254,3 @@ def _paragraphs(text: str) -> list[str]:
 def main() -> None:
     cli(prog_name="chorus")
 
-
-from . import commands  # noqa: E402  (registers the commands of the other areas)
-
-commands.register(cli)

@@ -22,8 +22,6 @@ from functools import lru_cache
 
 from babel import Locale
 
-from .segment import split_sentences
-
 KINDS = ("dateline", "title", "heading", "paragraph", "list_item", "quote", "slogan", "signature")
 NOT_TRANSLATED = ("dateline", "date")
 
@@ -144,6 +142,8 @@ class Document:
 def parse(text: str, lang: str, format: str = "text") -> Document:
     """Parse ``text`` (already decoded, ``\\n`` line ends) as plain text or Markdown."""
     parts = _parse_markdown(text, lang) if format == "markdown" else _parse_plain(text, lang)
+    from .segment import split_sentences  # sentencex loads only when something is parsed
+
     document = Document(format=format, lang=lang, parts=_merge_literals(parts))
     for block in document.blocks:
         if block.translatable:

@@ -11,8 +11,6 @@ import codecs
 import re
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from .errors import ChorusError
 
 MAX_BYTES = 2 * 1024 * 1024  # a statement is a few KB; a 2 MB one is a mistake
@@ -70,6 +68,8 @@ def _decode(data: bytes, name: str) -> str:
             return data.decode(declared.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
             pass
+    from charset_normalizer import from_bytes  # only for text that is neither UTF-8 nor declared
+
     guess = from_bytes(data).best()
     if guess is not None and guess.encoding and guess.chaos < 0.2:
         return str(guess)

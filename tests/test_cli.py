@@ -96,3 +96,42 @@ def test_help_is_helpful():
     for command in ("init", "add", "update", "status", "segment"):
         assert command in result.stdout.decode()
     assert "--project" in run_chorus("add", "--help").stdout.decode()
+
+
+def test_lazy_command_map_lists_exactly_what_the_modules_register():
+    import importlib
+    import pkgutil
+
+    import click
+
+    from chorus import commands
+
+    registered = {}
+    for module in pkgutil.iter_modules(commands.__path__):
+        group = click.Group()
+        importlib.import_module(f"chorus.commands.{module.name}").register(group)
+        registered.update({name: module.name for name in group.commands})
+    assert registered == commands.LAZY_COMMANDS
+
+
+def test_every_command_is_listed_and_reachable_from_the_group():
+    from click.testing import CliRunner
+
+    from chorus.cli import cli
+
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in ("add", "check", "engines", "export", "glossary", "pretranslate", "serve", "tm", "user"):
+        assert f"  {name} " in result.output
+        assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_a_command_imports_only_its_own_area():
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom chorus.cli import cli\n"
+             "try:\n    cli(['export', '--help'], prog_name='chorus')\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('rich', 'chorus.commands.', 'polib', 'filelock'))))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "['chorus.commands.export']"

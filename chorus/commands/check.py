@@ -58,7 +58,7 @@ def check(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, strict:
             table.add_column(heading, overflow="fold")
         for f in findings:
             table.add_row(f.slug, f.lang, f.check, f.msgid, f.message)
-        console.print(table)
+        console().print(table)
         click.echo("Silence a check for one segment with the flag chorus-ignore:<check> "
                    f"(checks: {', '.join(CHECKS)}).")
     if strict and findings:

@@ -63,7 +63,7 @@ def _summary(results) -> None:
     for result in results:
         table.add_row(result.lang, str(result.pending), str(result.memory),
                       *(str(result.engines.get(name, 0)) for name in names), str(result.failed))
-    console.print(table)
+    console().print(table)
 
 
 @click.command("engines")
@@ -91,7 +91,7 @@ def engines_command(langs: tuple[str, ...], project: Project):
                 fixes.append(status.fix)
         used = ", ".join(lang for lang in targets if name in chains[lang]) or "-"
         table.add_row(name, used, _grouped(source, served), _grouped(source, missing), Text("\n".join(fixes) or "-"))
-    console.print(table)
+    console().print(table)
 
 
 def _grouped(source: str, by_detail: dict[str, list[str]]) -> Text:
@@ -143,4 +143,4 @@ def glossary_list(lang: str, project: Project):
         table.add_column(heading)
     for term in terms:
         table.add_row(*(Text(cell) for cell in (term.term, term.lang or "all", term.translation or "(keep)", term.note)))
-    console.print(table)
+    console().print(table)

@@ -94,7 +94,7 @@ def register(cli) -> None:
             table.add_column(heading)
         for account in users:
             table.add_row(account.name, account.role, account.describe_langs(), "yes" if account.has_token else "no")
-        console.print(table)
+        console().print(table)
 
     @user.command("remove")
     @click.argument("name")
