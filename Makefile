@@ -13,6 +13,7 @@ PORT ?= 5000
 .PHONY: run test setup system bench clean
 
 setup: system $(STAMP)
+	@$(PY) -m compileall -q chorus webui  # byte-code, as pip makes for installed packages
 
 system:
 	@scripts/system-packages.sh

@@ -27,7 +27,6 @@ import html
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -221,17 +220,10 @@ def _document_from_json(data: dict) -> Document:
 
 
 def _write_cache(path: Path, text: str) -> None:
-    """Rename into place like catalog.atomic_write, without its fsync: a cache lost in a crash
-    is simply rebuilt, and an export of many statements should not wait on one sync each."""
+    """Staged and renamed like every write, without a sync: a cache lost in a crash is simply
+    rebuilt, and an export of many statements should not wait on one sync each."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    catalog.commit([(path, catalog.stage(path, text))])
 
 
 # --- the publishing rule -----------------------------------------------------------------
@@ -906,9 +898,10 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
            workers: int = 1) -> list[Path]:
     """Write each statement in each language and format; return the paths written.
 
-    Everything is assembled and checked before the first file is written: an unknown name, a
-    stale catalog or an output folder that cannot be written changes nothing. Statements that
-    are not ready to publish are left out; the others are written, then :class:`ExportBlocked`
+    Every file is first written to a hidden temp file beside its target, and only when every
+    statement is assembled and checked are they renamed into place: an unknown name, a stale
+    catalog or an output folder that cannot be written changes nothing. Statements that are
+    not ready to publish are left out; the others are written, then :class:`ExportBlocked`
     names what was left out (its ``written`` lists the files). ``workers`` > 1 assembles large
     exports in that many processes (for the command line; a server should keep the default).
     """
@@ -921,17 +914,30 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     wanted = list(formats or project.config.formats)
     output_formats("text", wanted)  # an unknown format is refused before anything is read
     pairs = [(slug, lang) for slug in chosen for lang in languages]
+    created = _prepare_folders([folder / lang for lang in languages])
     task = _AssembleTask(project, folder, wanted, draft, threshold)
     _parser_fingerprint()  # made once here, before any worker process forks
-    jobs: list[tuple[Path, str]] = []
+    staged: list[tuple[Path, str]] = []
     blocked: list[NotReady] = []
-    for done, (made, not_ready) in _run_chunks(task, pairs, workers):
-        jobs.extend(made)
-        blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
-        if progress:
-            progress(done, len(pairs))
-    _prepare_folders(folder, {path.parent for path, _ in jobs})
-    written = write_all(jobs)
+    try:
+        failure = None
+        for done, (chunk_staged, not_ready, error) in _run_chunks(task, pairs, workers):
+            staged.extend(chunk_staged)
+            blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
+            failure = failure or error
+            if progress:
+                progress(done, len(pairs))
+        if failure:
+            raise ChorusError(failure)
+        if staged:
+            os.sync()  # the texts reach the disk before any rename can point at them
+        catalog.commit(staged)
+    except BaseException:
+        catalog.discard(staged)
+        _remove_if_empty(created)
+        raise
+    _remove_if_empty(created)  # a language whose statements were all left out
+    written = [path for path, _ in staged]
     if blocked:
         message = str(blocked[0])
         if len(blocked) > 1:
@@ -944,7 +950,10 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
 
 @dataclass
 class _AssembleTask:
-    """Assemble a list of (slug, lang) pairs; picklable, so worker processes can run it."""
+    """Assemble a list of (slug, lang) pairs and stage their files (:func:`catalog.stage`);
+    picklable, so worker processes can run it. Returns (staged files, statements not ready,
+    the first error or None); on an error the chunk's staged files are still listed, so that
+    the caller removes them."""
 
     project: Project
     folder: Path
@@ -953,19 +962,25 @@ class _AssembleTask:
     threshold: int
 
     def __call__(self, pairs: list[tuple[str, str]]):
-        made: list[tuple[Path, str]] = []
+        staged: list[tuple[Path, str]] = []
         not_ready: list[tuple[str, str, str]] = []
-        for slug, lang in pairs:
-            statement = _load(self.project, slug, lang)
-            for fmt in output_formats(statement.document.format, self.wanted):
-                try:
-                    text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
-                except NotReady as error:
-                    if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
-                        not_ready.append((str(error), slug, lang))
-                    continue
-                made.append((output_path(self.folder, lang, slug, fmt), text))
-        return made, not_ready
+        try:
+            for slug, lang in pairs:
+                statement = _load(self.project, slug, lang)
+                for fmt in output_formats(statement.document.format, self.wanted):
+                    try:
+                        text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
+                    except NotReady as error:
+                        if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
+                            not_ready.append((str(error), slug, lang))
+                        continue
+                    path = output_path(self.folder, lang, slug, fmt)
+                    staged.append((path, catalog.stage(path, text)))
+        except ChorusError as error:
+            return staged, not_ready, str(error)
+        except OSError as error:
+            return staged, not_ready, f"cannot write {error.filename or 'the output'}: {error.strerror or error}"
+        return staged, not_ready, None
 
 
 _CHUNK = 25
@@ -996,24 +1011,30 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _prepare_folders(root: Path, folders: set[Path]) -> None:
-    for folder in sorted(folders):
+def _prepare_folders(folders: list[Path]) -> list[Path]:
+    """Make the output folders (a clear error when one cannot be made or written); return the
+    folders this made, parents first, so that a failed export can remove them again."""
+    created: list[Path] = []
+    for folder in folders:
+        missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
+            _remove_if_empty(created)
             raise ChorusError(f"cannot create the output folder {folder}: {error.strerror or error}") from None
+        created.extend(reversed(missing))
         if not os.access(folder, os.W_OK | os.X_OK):
+            _remove_if_empty(created)
             raise ChorusError(f"cannot write to the output folder {folder}: permission denied")
+    return created
 
 
-def write_all(jobs: list[tuple[Path, str]]) -> list[Path]:
-    """Write every file atomically (:func:`catalog.write_synced`); a failure is one clear error
-    and leaves no temp file behind."""
-    try:
-        catalog.write_synced(jobs, lock_renames=False)
-    except OSError as error:
-        raise ChorusError(f"cannot write {error.filename or 'the output'}: {error.strerror or error}") from None
-    return [path for path, _ in jobs]
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty, or gone already
 
 
 __all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",

@@ -635,32 +635,52 @@ def write_synced(files: list[tuple[Path, str | bytes]], lock_renames: bool) -> N
     for folder in {path.parent for path, _ in files}:
         folder.mkdir(parents=True, exist_ok=True)
     try:
-        for path, text in files:
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((path, temp))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(text.encode("utf-8") if isinstance(text, str) else text)
-                os.fchmod(stream.fileno(), _file_mode(path))
-                if one_by_one:
-                    stream.flush()
-                    os.fsync(stream.fileno())
+        for path, data in files:
+            staged.append((path, stage(path, data, sync=one_by_one)))
         if not one_by_one:
             os.sync()
-        for path, temp in staged:
-            if not lock_renames:
-                os.replace(temp, path)
-            elif not _link_if_absent(temp, path):
-                with locked(path):
-                    os.replace(temp, path)
+        commit(staged, lock_renames)
     except BaseException:
-        for _, temp in staged:
-            Path(temp).unlink(missing_ok=True)
+        discard(staged)
         raise
     if one_by_one:
         for folder in {path.parent for path, _ in files}:
             _fsync_dir(folder)
     else:
         os.sync()
+
+
+def stage(path: Path, data: str | bytes, sync: bool = False) -> str:
+    """Write ``data`` to a new hidden temp file beside ``path`` (with the mode ``path`` has or
+    would get) and return the temp file's name; :func:`commit` puts it in place."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            os.fchmod(stream.fileno(), _file_mode(path))
+            if sync:
+                stream.flush()
+                os.fsync(stream.fileno())
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def commit(staged: list[tuple[Path, str]], lock_renames: bool = False) -> None:
+    """Rename staged temp files over their targets (see :func:`write_synced` for the locks)."""
+    for path, temp in staged:
+        if not lock_renames:
+            os.replace(temp, path)
+        elif not _link_if_absent(temp, path):
+            with locked(path):
+                os.replace(temp, path)
+
+
+def discard(staged: list[tuple[Path, str]]) -> None:
+    """Remove the temp files of a write that will not happen."""
+    for _, temp in staged:
+        Path(temp).unlink(missing_ok=True)
 
 
 def _link_if_absent(temp: str, path: Path) -> bool:
