@@ -36,6 +36,7 @@ from typing import Callable, Iterable
 from . import catalog
 from .document import FRONT_MATTER, Block, Document, format_for, parse, restore_joints
 from .errors import ChorusError
+from .parallel import run_chunks
 from .project import EXPORT_FORMATS, Project
 from .sources import read_statement
 
@@ -914,30 +915,29 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     wanted = list(formats or project.config.formats)
     output_formats("text", wanted)  # an unknown format is refused before anything is read
     pairs = [(slug, lang) for slug in chosen for lang in languages]
-    created = _prepare_folders([folder / lang for lang in languages])
+    staging = _prepare_folders([folder / lang for lang in languages])
     task = _AssembleTask(project, folder, wanted, draft, threshold)
     _parser_fingerprint()  # made once here, before any worker process forks
-    staged: list[tuple[Path, str]] = []
     blocked: list[NotReady] = []
     try:
         failure = None
-        for done, (chunk_staged, not_ready, error) in _run_chunks(task, pairs, workers):
-            staged.extend(chunk_staged)
+        for done, (chunk_staging, not_ready, error) in run_chunks(task, pairs, workers):
+            staging.extend(chunk_staging)
             blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
             failure = failure or error
             if progress:
                 progress(done, len(pairs))
         if failure:
             raise ChorusError(failure)
-        if staged:
-            os.sync()  # the texts reach the disk before any rename can point at them
-        catalog.commit(staged)
+        # One sync so that no rename can point at a text still in memory, and none after:
+        # these files are made again from the catalogs by the next export.
+        if staging.files:
+            os.sync()
+        written = staging.publish(lock_renames=False, sync=False)
     except BaseException:
-        catalog.discard(staged)
-        _remove_if_empty(created)
+        staging.discard()
         raise
-    _remove_if_empty(created)  # a language whose statements were all left out
-    written = [path for path, _ in staged]
+    staging.remove_empty_folders()  # a language whose statements were all left out
     if blocked:
         message = str(blocked[0])
         if len(blocked) > 1:
@@ -950,10 +950,9 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
 
 @dataclass
 class _AssembleTask:
-    """Assemble a list of (slug, lang) pairs and stage their files (:func:`catalog.stage`);
-    picklable, so worker processes can run it. Returns (staged files, statements not ready,
-    the first error or None); on an error the chunk's staged files are still listed, so that
-    the caller removes them."""
+    """Assemble a list of (slug, lang) pairs and stage their files; picklable, so worker
+    processes can run it. Returns (the staging, statements not ready, the first error or
+    None); after an error the staging is still returned, to be discarded."""
 
     project: Project
     folder: Path
@@ -962,7 +961,7 @@ class _AssembleTask:
     threshold: int
 
     def __call__(self, pairs: list[tuple[str, str]]):
-        staged: list[tuple[Path, str]] = []
+        staging = catalog.Staging()
         not_ready: list[tuple[str, str, str]] = []
         try:
             for slug, lang in pairs:
@@ -974,67 +973,28 @@ class _AssembleTask:
                         if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
                             not_ready.append((str(error), slug, lang))
                         continue
-                    path = output_path(self.folder, lang, slug, fmt)
-                    staged.append((path, catalog.stage(path, text)))
+                    staging.stage(output_path(self.folder, lang, slug, fmt), text)
         except ChorusError as error:
-            return staged, not_ready, str(error)
+            return staging, not_ready, str(error)
         except OSError as error:
-            return staged, not_ready, f"cannot write {error.filename or 'the output'}: {error.strerror or error}"
-        return staged, not_ready, None
+            return staging, not_ready, f"cannot write {error.filename or 'the output'}: {error.strerror or error}"
+        return staging, not_ready, None
 
 
-_CHUNK = 25
-
-
-def _run_chunks(task: _AssembleTask, pairs: list[tuple[str, str]], workers: int):
-    """Yield (pairs done so far, result of a chunk), in order; in worker processes when
-    ``workers`` > 1 and the export is large enough to pay for them."""
-    chunks = [pairs[start:start + _CHUNK] for start in range(0, len(pairs), _CHUNK)]
-    done = 0
-    if workers > 1 and len(chunks) > 2 and _can_fork():
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-            for chunk, result in zip(chunks, pool.imap(task, chunks)):
-                done += len(chunk)
-                yield done, result
-        return
-    for chunk in chunks:
-        result = task(chunk)
-        done += len(chunk)
-        yield done, result
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _prepare_folders(folders: list[Path]) -> list[Path]:
-    """Make the output folders (a clear error when one cannot be made or written); return the
-    folders this made, parents first, so that a failed export can remove them again."""
-    created: list[Path] = []
+def _prepare_folders(folders: list[Path]) -> catalog.Staging:
+    """Make the output folders (a clear error when one cannot be made or written); the
+    staging returned knows which it made, so that a failed export removes them again."""
+    staging = catalog.Staging()
     for folder in folders:
-        missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            staging.make_folder(folder)
         except OSError as error:
-            _remove_if_empty(created)
+            staging.discard()
             raise ChorusError(f"cannot create the output folder {folder}: {error.strerror or error}") from None
-        created.extend(reversed(missing))
         if not os.access(folder, os.W_OK | os.X_OK):
-            _remove_if_empty(created)
+            staging.discard()
             raise ChorusError(f"cannot write to the output folder {folder}: permission denied")
-    return created
-
-
-def _remove_if_empty(folders: list[Path]) -> None:
-    for folder in reversed(folders):
-        try:
-            folder.rmdir()
-        except OSError:
-            pass  # not empty, or gone already
+    return staging
 
 
 __all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",

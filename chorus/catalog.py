@@ -22,6 +22,7 @@ import re
 import tempfile
 from collections import Counter
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -681,6 +682,54 @@ def discard(staged: list[tuple[Path, str]]) -> None:
     """Remove the temp files of a write that will not happen."""
     for _, temp in staged:
         Path(temp).unlink(missing_ok=True)
+
+
+@dataclass
+class Staging:
+    """New files written to hidden temp files beside their targets, and the folders made for
+    them, until :meth:`publish` puts them in place or :meth:`discard` removes every trace.
+
+    Picklable: worker processes stage, the parent publishes once everything is ready.
+    """
+
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)  # made here, parents first
+
+    def stage(self, path: Path, data: str | bytes) -> None:
+        self.make_folder(path.parent)
+        self.files.append((path, stage(path, data)))
+
+    def make_folder(self, folder: Path) -> None:
+        if folder.is_dir():
+            return
+        missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folders.extend(reversed(missing))
+
+    def extend(self, other: "Staging") -> None:
+        self.files.extend(other.files)
+        self.folders.extend(other.folders)
+
+    def publish(self, lock_renames: bool, sync: bool = True) -> list[Path]:
+        """One sync for the texts, the renames (see :func:`write_synced` for the locks), one
+        sync for the names; the targets, in order."""
+        if sync and self.files:
+            os.sync()
+        commit(self.files, lock_renames)
+        if sync and self.files:
+            os.sync()
+        return [path for path, _ in self.files]
+
+    def discard(self) -> None:
+        discard(self.files)
+        self.remove_empty_folders()
+
+    def remove_empty_folders(self) -> None:
+        for folder in reversed(self.folders):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty, or gone already
 
 
 def _link_if_absent(temp: str, path: Path) -> bool:

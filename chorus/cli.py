@@ -148,21 +148,22 @@ def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path
 @click.option("--slug", help="Name of the statement (default: from the file name).")
 @project_option
 def add(files: tuple[Path, ...], slug: str | None, project: Project):
-    """Copy statements into source/ and make their catalogs."""
-    from .ingest import apply, plan_add
+    """Copy statements into source/ and make their catalogs.
+
+    Many files are read in one worker process per core; nothing is written unless every
+    file can be ingested.
+    """
+    import os
+
+    from .ingest import add as add_statements
 
     with progress_bar() as bar:
-        task = bar.add_task("Reading", total=len(files))
-        plans = []
-        for file in files:
-            plans.extend(plan_add(project, [file], slug, known=plans))
-            bar.advance(task)
-        task = bar.add_task("Writing catalogs", total=len(plans))
-        apply(project, plans, done=lambda plan: bar.advance(task))
-    for plan in plans:
-        segments_count = len(plan.template)
-        click.echo(f"{plan.slug}: {segments_count} segments → {len(plan.langs)} languages "
-                   f"({project.relative(project.statement_dir(plan.slug))}/)")
+        task = bar.add_task("Ingesting", total=len(files), visible=len(files) > 1)
+        added = add_statements(project, list(files), slug, workers=os.cpu_count() or 1,
+                               progress=lambda done, _total: bar.update(task, completed=done))
+    for statement in added:
+        click.echo(f"{statement.slug}: {statement.segments} segments → {len(statement.langs)} languages "
+                   f"({project.relative(project.statement_dir(statement.slug))}/)")
 
 
 @cli.command()

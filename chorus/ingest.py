@@ -1,7 +1,10 @@
 """Ingest statements: source file → document → template → one catalog per language.
 
 Work happens in two steps so that bad input changes nothing: :func:`plan_add` and
-:func:`plan_update` read, check and compute everything, :func:`apply` writes.
+:func:`plan_update` read, check and compute everything, :func:`apply` writes. :func:`add`
+does both for many files at once, in worker processes when asked: new files are staged as
+hidden temp files while statements are read, and renamed into place only when every file
+has been read and checked.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import polib
 from . import catalog
 from .document import Document, format_for, parse
 from .errors import ChorusError
+from .parallel import run_chunks
 from .project import SOURCE_SUFFIXES, Project, check_slug, slugify
 from .sources import read_statement
 
@@ -32,23 +36,15 @@ class Plan:
     langs: list[str] = field(default_factory=list)
 
 
-def plan_add(project: Project, files: list[str | Path], slug: str | None = None,
-             known: list[Plan] = ()) -> list[Plan]:
-    """Plans for ``files``; ``known`` are plans already made in the same run."""
-    if slug and len(files) + len(known) > 1:
-        raise ChorusError("--slug names one statement; give one file with it")
-    plans: list[Plan] = []
-    taken = {plan.slug for plan in known}
-    for file in files:
-        path = Path(file)
-        text = read_statement(path)
-        name = check_slug(slug) if slug else _slug_from(path)
-        if name in taken:
-            raise ChorusError(f"{path}: two files would both be named {name!r}; use --slug")
-        taken.add(name)
-        destination = _destination(project, name, path, text)
-        plans.append(_plan(project, name, destination, text, write_source=_needs_write(destination, text)))
-    return plans
+def plan_add(project: Project, files: list[str | Path], slug: str | None = None) -> list[Plan]:
+    """Plans for ``files``: read, checked and segmented, nothing written yet."""
+    return [_plan_file(project, path, name) for path, name in _names(files, slug)]
+
+
+def _plan_file(project: Project, path: Path, name: str) -> Plan:
+    text = read_statement(path)
+    destination = _destination(project, name, path, text)
+    return _plan(project, name, destination, text, write_source=_needs_write(destination, text))
 
 
 def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
@@ -62,32 +58,137 @@ def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
 
 def apply(project: Project, plans: list[Plan], done: Callable[[Plan], None] | None = None) -> None:
     """Write sources, templates and catalogs, each atomically; catalogs that exist already are
-    merged under their lock, new ones are written together with a single sync at the end.
+    merged under their lock, new files are staged and put in place together with one sync.
 
     ``done`` is called after each plan's files are prepared (for a progress bar).
     """
-    fresh: list[tuple[Path, str]] = []
-    for plan in plans:
-        if plan.write_source:
-            fresh.append((plan.source, plan.text))
-        body = catalog.render_body(plan.template)
-        pot_text = catalog.render_entries(plan.template, plan.template.metadata, plan.template.header, body)
-        pot_path = project.template_path(plan.slug)
-        if _changed(pot_path, pot_text):
-            fresh.append((pot_path, pot_text))
-        for lang in plan.langs:
-            path = project.catalog_path(plan.slug, lang)
-            if not path.exists():
-                fresh.append((path, catalog.new_catalog_text(plan.template, lang, plan.slug, body)))
-                continue
-            with catalog.locked(path):
-                merged = catalog.merge(plan.template, catalog.read(path), lang, plan.slug)
-                text = catalog.render(merged)
-                if _changed(path, text):
-                    catalog.atomic_write(path, text)
-        if done:
-            done(plan)
-    catalog.write_many(fresh)
+    staging = catalog.Staging()
+    try:
+        for plan in plans:
+            stage_new_files(project, plan, staging)
+            merge_existing(project, plan)
+            if done:
+                done(plan)
+        staging.publish(lock_renames=True)
+    except BaseException:
+        staging.discard()
+        raise
+
+
+def stage_new_files(project: Project, plan: Plan, staging: catalog.Staging) -> None:
+    """Stage the plan's source copy, its template when changed, and the catalogs of languages
+    that have none yet."""
+    if plan.write_source:
+        staging.stage(plan.source, plan.text)
+    body = catalog.render_body(plan.template)
+    pot_text = catalog.render_entries(plan.template, plan.template.metadata, plan.template.header, body)
+    pot_path = project.template_path(plan.slug)
+    if _changed(pot_path, pot_text):
+        staging.stage(pot_path, pot_text)
+    for lang in plan.langs:
+        path = project.catalog_path(plan.slug, lang)
+        if not path.exists():
+            staging.stage(path, catalog.new_catalog_text(plan.template, lang, plan.slug, body))
+
+
+def merge_existing(project: Project, plan: Plan) -> None:
+    """Merge the plan's template into the catalogs that exist already, each under its lock."""
+    for lang in plan.langs:
+        path = project.catalog_path(plan.slug, lang)
+        if not path.exists():
+            continue
+        with catalog.locked(path):
+            merged = catalog.merge(plan.template, catalog.read(path), lang, plan.slug)
+            text = catalog.render(merged)
+            if _changed(path, text):
+                catalog.atomic_write(path, text)
+
+
+@dataclass
+class Added:
+    """What :func:`add` did with one statement."""
+
+    slug: str
+    segments: int
+    langs: list[str]
+
+
+def add(project: Project, files: list[str | Path], slug: str | None = None, *, workers: int = 1,
+        progress: Callable[[int, int], None] | None = None) -> list[Added]:
+    """Ingest ``files`` (:func:`plan_add` then :func:`apply`), ``workers`` processes reading,
+    segmenting and staging at once. Nothing is put in place unless every file is good.
+
+    ``progress(done, total)`` is called as files are done.
+    """
+    names = _names(files, slug)
+    if workers > 1:
+        from . import segment  # noqa: F401  (loaded once, before the workers fork)
+    staging = catalog.Staging()
+    added: list[Added] = []
+    to_merge: list[Plan] = []
+    try:
+        failure = None
+        for done, (chunk_added, chunk_staging, chunk_merge, error) in run_chunks(
+                _AddTask(project), names, workers, chunk=10):
+            staging.extend(chunk_staging)
+            added.extend(chunk_added)
+            to_merge.extend(chunk_merge)
+            failure = failure or error
+            if progress:
+                progress(done, len(names))
+        if failure:
+            raise ChorusError(failure)
+        for plan in to_merge:
+            merge_existing(project, plan)
+        staging.publish(lock_renames=True)
+    except BaseException:
+        staging.discard()
+        raise
+    return added
+
+
+def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
+    """(file, statement name) pairs, checked: one --slug for one file, no name twice."""
+    if slug and len(files) > 1:
+        raise ChorusError("--slug names one statement; give one file with it")
+    pairs: list[tuple[Path, str]] = []
+    taken: set[str] = set()
+    for file in files:
+        path = Path(file)
+        name = check_slug(slug) if slug else _slug_from(path)
+        if name in taken:
+            raise ChorusError(f"{path}: two files would both be named {name!r}; use --slug")
+        taken.add(name)
+        pairs.append((path, name))
+    return pairs
+
+
+@dataclass
+class _AddTask:
+    """Plan and stage a chunk of (file, name) pairs; picklable, for worker processes.
+
+    Returns (what was added, the staging, plans whose existing catalogs need a merge, the
+    first error or None); after an error the staging is still returned, to be discarded.
+    """
+
+    project: Project
+
+    def __call__(self, pairs: list[tuple[Path, str]]):
+        added: list[Added] = []
+        staging = catalog.Staging()
+        to_merge: list[Plan] = []
+        try:
+            for path, name in pairs:
+                plan = _plan_file(self.project, path, name)
+                stage_new_files(self.project, plan, staging)
+                if any(self.project.catalog_path(name, lang).exists() for lang in plan.langs):
+                    to_merge.append(plan)
+                added.append(Added(name, len(plan.template), list(plan.langs)))
+        except ChorusError as error:
+            return added, staging, [], str(error)
+        except OSError as error:
+            return added, staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
+        return added, staging, to_merge, None
 
 
 def _changed(path: Path, text: str) -> bool:
