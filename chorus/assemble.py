@@ -921,7 +921,8 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     blocked: list[NotReady] = []
     try:
         failure = None
-        for done, (chunk_staging, not_ready, error) in run_chunks(task, pairs, workers):
+        for done, (chunk_staging, not_ready, error) in run_chunks(
+                task, pairs, workers, discard=lambda result: result[0].discard()):
             staging.extend(chunk_staging)
             blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
             failure = failure or error
@@ -978,6 +979,9 @@ class _AssembleTask:
             return staging, not_ready, str(error)
         except OSError as error:
             return staging, not_ready, f"cannot write {error.filename or 'the output'}: {error.strerror or error}"
+        except BaseException:
+            staging.discard()
+            raise
         return staging, not_ready, None
 
 

@@ -129,7 +129,7 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
     try:
         failure = None
         for done, (chunk_added, chunk_staging, chunk_merge, error) in run_chunks(
-                _AddTask(project), names, workers, chunk=10):
+                _AddTask(project), names, workers, chunk=10, discard=lambda result: result[1].discard()):
             staging.extend(chunk_staging)
             added.extend(chunk_added)
             to_merge.extend(chunk_merge)
@@ -188,6 +188,9 @@ class _AddTask:
             return added, staging, [], str(error)
         except OSError as error:
             return added, staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
+        except BaseException:
+            staging.discard()
+            raise
         return added, staging, to_merge, None
 
 
