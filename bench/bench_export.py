@@ -105,6 +105,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     args = parser.parse_args()
 
+    from machine import byte_compile
+
+    byte_compile()
     from chorus import assemble
     from translate.convert import po2txt
 

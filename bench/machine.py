@@ -22,3 +22,14 @@ def describe() -> str:
         pass
     return (f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}")
+
+
+def byte_compile() -> None:
+    """Write Chorus's byte-code files, as pip does for any installed package, so that timed
+    commands do not compile the sources at each start (as when PYTHONDONTWRITEBYTECODE is set)."""
+    import compileall
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("chorus", "webui"):
+        compileall.compile_dir(root / package, quiet=1)
