@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import shutil
 import statistics
 import subprocess
@@ -213,12 +214,13 @@ def report(results: dict[str, list[float]], count: int, size: int, args) -> None
         "",
         f"Target (the command at least 2× faster than po2txt's): **{verdict}** ({command:.2f}×).",
         "",
-        "Notes: the command assembles in one worker process per core (2 here); the library call "
-        "runs in one process. Chorus does more per document than po2txt: it checks the catalog "
-        "against the source (hash), splits sentences (parsed sources are cached in "
-        "`.chorus/cache/`; the 'no parse cache' row parses every document), applies the "
-        "publishing rule, re-wraps translated paragraphs at the source width, and writes each "
-        "file atomically (temp file, flush, rename). The start-up rows show the cost of "
+        f"Notes: the command assembles in one worker process per core ({os.cpu_count()} here); the "
+        "library call runs in one process, like po2txt's. Chorus does more per document than "
+        "po2txt: it checks the catalog against the source (hash), splits sentences (parsed "
+        "sources are cached in `.chorus/cache/`; the 'no parse cache' row parses every document), "
+        "applies the publishing rule, re-wraps translated paragraphs at the source width, and "
+        "writes each file atomically (a temp file beside its target, one sync for all, renamed "
+        "into place once every statement is ready). The start-up rows show the cost of "
         "starting each command before any work.",
         "",
         "Machine:", "", describe(),

@@ -1,6 +1,7 @@
 """parallel.run_chunks: the same results as one process, in order, and a clean stop."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,9 @@ class Marking:
     def __call__(self, chunk: list[int]) -> Path:
         (self.pids / str(os.getpid())).touch()
         if self.fail_on in chunk:
+            deadline = time.monotonic() + 20
+            while len(pids_in(self.pids)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)  # fail only once a child has made something to discard
             raise ValueError("the parent's own chunk fails")
         marker = self.folder / f"chunk-{chunk[0]:03d}"
         marker.write_text("staged")
