@@ -219,8 +219,8 @@ def report(results: dict[str, list[float]], count: int, size: int, args) -> None
         "po2txt: it checks the catalog against the source (hash), splits sentences (parsed "
         "sources are cached in `.chorus/cache/`; the 'no parse cache' row parses every document), "
         "applies the publishing rule, re-wraps translated paragraphs at the source width, and "
-        "writes each file atomically (a temp file beside its target, one sync for all, renamed "
-        "into place once every statement is ready). The start-up rows show the cost of "
+        "writes each file atomically (a temp file beside its target, renamed into place once "
+        "every statement is ready; no sync, since outputs are made again from the catalogs). The start-up rows show the cost of "
         "starting each command before any work.",
         "",
         "Machine:", "", describe(),

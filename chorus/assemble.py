@@ -930,10 +930,8 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
                 progress(done, len(pairs))
         if failure:
             raise ChorusError(failure)
-        # One sync so that no rename can point at a text still in memory, and none after:
-        # these files are made again from the catalogs by the next export.
-        if staging.files:
-            os.sync()
+        # No sync: these files are made again from the catalogs by the next export, and a
+        # system-wide sync would also wait for every other program's unwritten data.
         written = staging.publish(lock_renames=False, sync=False)
     except BaseException:
         staging.discard()
