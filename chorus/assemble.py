@@ -121,10 +121,13 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     """:func:`load` for a name and language already checked."""
     source_path = project.source_path(slug)
     po_path = project.catalog_path(slug, lang)
-    if not po_path.is_file():
+    try:
+        metadata, entries = catalog.read_states(po_path)
+    except ChorusError:
+        if po_path.exists():
+            raise
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
-                          f"the statement was); run 'chorus update {slug}'")
-    metadata, entries = catalog.read_states(po_path)
+                          f"the statement was); run 'chorus update {slug}'") from None
     recorded = metadata.get(catalog.SOURCE_HASH)
     text = _stored_source(source_path, recorded)
     if recorded != catalog.source_hash(text):
@@ -141,7 +144,7 @@ def _stored_source(path: Path, recorded: str | None) -> str:
     plain decoding is tried first; :func:`read_statement` (encodings, checks) when it does
     not give the text the catalog was made from."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = catalog.read_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return read_statement(path)
     if recorded is not None and catalog.source_hash(text) == recorded:
@@ -159,7 +162,7 @@ def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Documen
     key = hashlib.sha256(f"{_parser_fingerprint()}\0{lang}\0{fmt}\0{text}".encode("utf-8")).hexdigest()
     path = project.private_dir / "cache" / "documents" / f"{slug}.json"
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(catalog.read_file(path))
         if data.get("key") == key:
             return _document_from_json(data["document"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

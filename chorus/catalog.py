@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import re
-import tempfile
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -353,7 +353,7 @@ def read_states(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]
     is read with polib instead, and a broken one is a :class:`ChorusError` as in :func:`read`.
     """
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        text = read_file(path).decode("utf-8")
     except FileNotFoundError:
         raise ChorusError(f"{path}: no such catalog") from None
     except (OSError, UnicodeDecodeError):
@@ -654,18 +654,61 @@ def write_synced(files: list[tuple[Path, str | bytes]], lock_renames: bool) -> N
 def stage(path: Path, data: str | bytes, sync: bool = False) -> str:
     """Write ``data`` to a new hidden temp file beside ``path`` (with the mode ``path`` has or
     would get) and return the temp file's name; :func:`commit` puts it in place."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-            os.fchmod(stream.fileno(), _file_mode(path))
-            if sync:
-                stream.flush()
-                os.fsync(stream.fileno())
+        kept = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        kept = None  # a new file: 0666 less the umask, as any program's new file
+    handle, temp = _create_temp(path, 0o666 if kept is None else kept)
+    try:
+        if kept is not None:
+            os.fchmod(handle, kept)  # the umask may have narrowed it at creation
+        _write_all(handle, data.encode("utf-8") if isinstance(data, str) else data)
+        if sync:
+            os.fsync(handle)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        os.close(handle)
+        os.unlink(temp)
         raise
+    os.close(handle)
     return temp
+
+
+_temp_names = itertools.count()
+
+
+def _create_temp(path: Path, mode: int) -> tuple[int, str]:
+    """A new file ``.<name>.<pid>-<n>.tmp`` beside ``path``, made with O_EXCL (never an
+    existing file, nor one another process is making)."""
+    folder, name = os.path.split(os.fspath(path))
+    while True:
+        temp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_temp_names)}.tmp")
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), temp
+        except FileExistsError:
+            continue  # left by a crashed process that had our pid
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def read_file(path: str | Path) -> bytes:
+    """A whole file's bytes, in fewer system calls than ``Path.read_bytes`` (which also asks
+    whether the file is a terminal and where it stands); many small catalogs add up."""
+    handle = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(handle).st_size
+        data = os.read(handle, size + 1)
+        if len(data) <= size:  # a short read of a regular file is its end
+            return data
+        chunks = [data]  # the file grew meanwhile: read on to its end
+        while chunk := os.read(handle, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 def commit(staged: list[tuple[Path, str]], lock_renames: bool = False) -> None:
@@ -694,12 +737,16 @@ class Staging:
 
     files: list[tuple[Path, str]] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)  # made here, parents first
+    seen: set[Path] = field(default_factory=set, repr=False)  # folders known to exist
 
     def stage(self, path: Path, data: str | bytes) -> None:
         self.make_folder(path.parent)
         self.files.append((path, stage(path, data)))
 
     def make_folder(self, folder: Path) -> None:
+        if folder in self.seen:
+            return
+        self.seen.add(folder)
         if folder.is_dir():
             return
         missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
@@ -742,16 +789,6 @@ def _link_if_absent(temp: str, path: Path) -> bool:
         return False
     os.unlink(temp)
     return True
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; a new file gets the usual 0666 less the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import unicodedata
@@ -153,12 +154,15 @@ class Project:
     # --- statements ----------------------------------------------------------------------
     def statements(self) -> list[str]:
         """Slugs of the ingested statements."""
-        if not self.translations_dir.is_dir():
+        try:
+            entries = list(os.scandir(self.translations_dir))
+        except (FileNotFoundError, NotADirectoryError):
             return []
         return sorted(
-            folder.name
-            for folder in self.translations_dir.iterdir()
-            if folder.is_dir() and _SLUG.match(folder.name) and (folder / f"{folder.name}.pot").is_file()
+            entry.name
+            for entry in entries
+            if entry.is_dir() and _SLUG.match(entry.name)
+            and os.path.isfile(os.path.join(entry.path, f"{entry.name}.pot"))
         )
 
     def resolve(self, slugs: tuple[str, ...] | list[str]) -> list[str]:

@@ -51,13 +51,13 @@ def export_command(slugs, langs, formats, out_dir, draft, threshold, project: Pr
 
     format_list = _split(formats) or None
     lang_list = _split(langs)
-    total = len(project.resolve(list(slugs))) * len(project.resolve_langs(lang_list))
     blocked_error = None
     with progress_bar() as bar:
-        task = bar.add_task("Assembling", total=total, visible=total > 1)
+        task = bar.add_task("Assembling", total=None, visible=False)
         try:
             written = export(project, slugs, lang_list, format_list, out_dir, draft, threshold,
-                             progress=lambda done, _total: bar.update(task, completed=done),
+                             progress=lambda done, total: bar.update(task, completed=done, total=total,
+                                                                     visible=total > 1),
                              workers=os.cpu_count() or 1)
         except ExportBlocked as error:
             written, blocked_error = error.written, error
