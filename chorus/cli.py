@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from . import __version__
 from .commands import LAZY_COMMANDS
 from .errors import ChorusError
 from .project import Project, parse_langs
@@ -115,7 +116,7 @@ class _Silent:
 
 
 @click.group(cls=ChorusGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="chorus")
+@click.version_option(version=__version__, prog_name="chorus")
 def cli():
     """Chorus: translate short statements into many languages with volunteers.
 

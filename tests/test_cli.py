@@ -135,3 +135,14 @@ def test_a_command_imports_only_its_own_area():
              "print(sorted(m for m in sys.modules if m.startswith(('rich', 'chorus.commands.', 'polib', 'filelock'))))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "['chorus.commands.export']"
+
+
+def test_version_matches_the_package_metadata():
+    import tomllib
+    from pathlib import Path
+
+    import chorus
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert chorus.__version__ == pyproject["project"]["version"]
+    assert run_chorus("--version").stdout.decode().strip() == f"chorus, version {chorus.__version__}"
