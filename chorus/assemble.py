@@ -130,36 +130,39 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
                           f"the statement was); run 'chorus update {slug}'") from None
     recorded = metadata.get(catalog.SOURCE_HASH)
     text = _stored_source(source_path, recorded)
-    if recorded != catalog.source_hash(text):
+    if text is None:
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
                           f"the source was edited since the catalog was made; run 'chorus update {slug}' first")
-    document = parsed_document(project, slug, text, format_for(source_path.name))
+    document = parsed_document(project, slug, text, format_for(source_path.name), recorded)
     front = FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
 
 
-def _stored_source(path: Path, recorded: str | None) -> str:
-    """The source text as ingest read it. Sources in source/ are stored as UTF-8, so the
-    plain decoding is tried first; :func:`read_statement` (encodings, checks) when it does
-    not give the text the catalog was made from."""
+def _stored_source(path: Path, recorded: str | None) -> str | None:
+    """The source text as ingest read it, or None when it is not the text whose hash the
+    catalog recorded. Sources in source/ are stored as UTF-8, so the plain decoding is tried
+    first; :func:`read_statement` (encodings, checks) when it does not give that text."""
     try:
         text = catalog.read_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
-        return read_statement(path)
-    if recorded is not None and catalog.source_hash(text) == recorded:
+        text = None
+    if text is not None and recorded is not None and catalog.source_hash(text) == recorded:
         return text
-    return read_statement(path)
+    text = read_statement(path)
+    return text if recorded is not None and catalog.source_hash(text) == recorded else None
 
 
-def parsed_document(project: Project, slug: str, text: str, fmt: str) -> Document:
+def parsed_document(project: Project, slug: str, text: str, fmt: str, text_hash: str | None = None) -> Document:
     """The parsed source, from the project's cache when the source and the parser are unchanged.
 
     The cache (``.chorus/cache/documents/<slug>.json``) is plain JSON, never code: a file
-    that does not match is simply parsed again and rewritten.
+    that does not match is simply parsed again and rewritten. ``text_hash`` is
+    :func:`catalog.source_hash` of ``text`` when the caller has it already.
     """
     lang = project.config.source_lang
-    key = hashlib.sha256(f"{_parser_fingerprint()}\0{lang}\0{fmt}\0{text}".encode("utf-8")).hexdigest()
+    text_hash = text_hash or catalog.source_hash(text)
+    key = f"{_CACHE_FORMAT}:{_parser_fingerprint()}:{lang}:{fmt}:{text_hash}:{len(text)}"
     path = project.private_dir / "cache" / "documents" / f"{slug}.json"
     try:
         data = json.loads(catalog.read_file(path))
@@ -195,18 +198,20 @@ def _parser_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_BLOCK_FIELDS = ("kind", "line", "text", "lead", "tail", "joints", "links", "weekday", "pieces")
+_CACHE_FORMAT = 2  # raise when the layout below changes: older cache files are then re-parsed
+_BLOCK_FIELDS = ("kind", "line", "text", "lead", "tail", "joints", "links", "date", "weekday", "pieces")
 
 
 def _document_to_json(document: Document) -> dict:
+    """Blocks as lists in the order of :class:`Block`'s fields (the date as ISO text)."""
     parts = []
     for part in document.parts:
         if isinstance(part, str):
             parts.append(part)
         else:
-            block = {name: getattr(part, name) for name in _BLOCK_FIELDS}
-            block["date"] = part.date.isoformat() if part.date else None
-            parts.append(block)
+            values = [getattr(part, name) for name in _BLOCK_FIELDS]
+            values[_BLOCK_FIELDS.index("date")] = part.date.isoformat() if part.date else None
+            parts.append(values)
     return {"format": document.format, "lang": document.lang, "parts": parts}
 
 
@@ -216,10 +221,9 @@ def _document_from_json(data: dict) -> Document:
         if isinstance(part, str):
             parts.append(part)
             continue
-        fields = {name: part[name] for name in _BLOCK_FIELDS}
-        fields["joints"] = [(at, joint) for at, joint in fields["joints"]]
-        date = part["date"]
-        parts.append(Block(**fields, date=dt.date.fromisoformat(date) if date else None))
+        kind, line, text, lead, tail, joints, links, date, weekday, pieces = part
+        parts.append(Block(kind, line, text, lead, tail, [(at, joint) for at, joint in joints], links,
+                           dt.date.fromisoformat(date) if date else None, weekday, pieces))
     return Document(format=data["format"], lang=data["lang"], parts=parts)
 
 
