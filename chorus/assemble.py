@@ -28,6 +28,7 @@ import json
 import os
 import re
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -928,13 +929,13 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     blocked: list[NotReady] = []
     try:
         failure = None
-        for done, (chunk_staging, not_ready, error) in run_chunks(
-                task, pairs, workers, discard=lambda result: result[0].discard()):
-            staging.extend(chunk_staging)
-            blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
-            failure = failure or error
-            if progress:
-                progress(done, len(pairs))
+        with closing(run_chunks(task, pairs, workers, discard=lambda result: result[0].discard())) as results:
+            for done, (chunk_staging, not_ready, error) in results:
+                staging.extend(chunk_staging)
+                blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
+                failure = failure or error
+                if progress:
+                    progress(done, len(pairs))
         if failure:
             raise ChorusError(failure)
         # No sync: these files are made again from the catalogs by the next export, and a

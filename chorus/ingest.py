@@ -9,6 +9,7 @@ has been read and checked.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -128,14 +129,16 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
     to_merge: list[Plan] = []
     try:
         failure = None
-        for done, (chunk_added, chunk_staging, chunk_merge, error) in run_chunks(
-                _AddTask(project), names, workers, chunk=10, discard=lambda result: result[1].discard()):
-            staging.extend(chunk_staging)
-            added.extend(chunk_added)
-            to_merge.extend(chunk_merge)
-            failure = failure or error
-            if progress:
-                progress(done, len(names))
+        results = run_chunks(_AddTask(project), names, workers, chunk=10,
+                             discard=lambda result: result[1].discard())
+        with closing(results):  # an error here stops the workers and removes what they staged
+            for done, (chunk_added, chunk_staging, chunk_merge, error) in results:
+                staging.extend(chunk_staging)
+                added.extend(chunk_added)
+                to_merge.extend(chunk_merge)
+                failure = failure or error
+                if progress:
+                    progress(done, len(names))
         if failure:
             raise ChorusError(failure)
         for plan in to_merge:

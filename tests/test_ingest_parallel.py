@@ -85,3 +85,21 @@ def test_adding_again_keeps_existing_catalogs_and_makes_new_languages(tmp_path):
     assert all(project.catalog_path(f"bakers-{n:02d}", "de").is_file() for n in range(30))
     msgfmt_check(po)
     msgfmt_check(project.catalog_path("bakers-29", "de"))
+
+
+def test_an_error_in_the_caller_stops_the_workers_and_leaves_no_trace(tmp_path):
+    files = write_statements(tmp_path / "inbox", 40)
+    project = Project.create(tmp_path / "proj", "en", ["es"])
+    before = everything(project.root)
+
+    def interrupted(done, total):
+        if done >= 20:
+            raise KeyboardInterrupt  # as Ctrl+C in the middle of a large add
+
+    try:
+        add(project, files, workers=2, progress=interrupted)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the interruption did not stop the add")
+    assert everything(project.root) == before
