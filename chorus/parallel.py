@@ -20,7 +20,6 @@ import os
 import pickle
 import select
 import signal
-import traceback
 from typing import Callable, Iterator, TypeVar
 
 Item = TypeVar("Item")
@@ -102,6 +101,8 @@ def _child(task, chunks: list[list], share: int, workers: int, out: int, stop: i
     except BaseException:
         status = 1
         try:
+            import traceback
+
             _send(out, (-1, traceback.format_exc()))
         except BaseException:
             pass
