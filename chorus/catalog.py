@@ -629,26 +629,20 @@ def write_synced(files: list[tuple[Path, str | bytes]], lock_renames: bool) -> N
     then each is renamed over its target, so a reader sees the old file or the new one.
 
     ``lock_renames=False`` when the caller holds the locks already, or the files are not
-    catalogs. A failure leaves no temp file behind.
+    catalogs. A failure leaves no temp file (nor a folder it made) behind.
     """
-    staged: list[tuple[Path, str]] = []
     one_by_one = len(files) <= SYNC_EACH_UP_TO
-    for folder in {path.parent for path, _ in files}:
-        folder.mkdir(parents=True, exist_ok=True)
+    staging = Staging()
     try:
         for path, data in files:
-            staged.append((path, stage(path, data, sync=one_by_one)))
-        if not one_by_one:
-            os.sync()
-        commit(staged, lock_renames)
+            staging.stage(path, data, sync=one_by_one)
+        staging.publish(lock_renames, sync=not one_by_one)
     except BaseException:
-        discard(staged)
+        staging.discard()
         raise
     if one_by_one:
         for folder in {path.parent for path, _ in files}:
             _fsync_dir(folder)
-    else:
-        os.sync()
 
 
 def stage(path: Path, data: str | bytes, sync: bool = False) -> str:
@@ -739,9 +733,9 @@ class Staging:
     folders: list[Path] = field(default_factory=list)  # made here, parents first
     seen: set[Path] = field(default_factory=set, repr=False)  # folders known to exist
 
-    def stage(self, path: Path, data: str | bytes) -> None:
+    def stage(self, path: Path, data: str | bytes, sync: bool = False) -> None:
         self.make_folder(path.parent)
-        self.files.append((path, stage(path, data)))
+        self.files.append((path, stage(path, data, sync)))
 
     def make_folder(self, folder: Path) -> None:
         if folder in self.seen:
