@@ -163,7 +163,8 @@ def add(files: tuple[Path, ...], slug: str | None, project: Project):
         added = add_statements(project, list(files), slug, workers=os.cpu_count() or 1,
                                progress=lambda done, _total: bar.update(task, completed=done))
     for statement in added:
-        click.echo(f"{statement.slug}: {statement.segments} segments → {len(statement.langs)} languages "
+        count = len(statement.langs)
+        click.echo(f"{statement.slug}: {statement.segments} segments → {count} language{'s' * (count != 1)} "
                    f"({project.relative(project.statement_dir(statement.slug))}/)")
 
 
