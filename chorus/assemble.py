@@ -28,7 +28,6 @@ import json
 import os
 import re
 from collections import Counter
-from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +36,6 @@ from typing import Callable, Iterable
 from . import catalog
 from .document import FRONT_MATTER, Block, Document, format_for, parse, restore_joints
 from .errors import ChorusError
-from .parallel import run_chunks
 from .project import EXPORT_FORMATS, Project
 from .sources import read_statement
 
@@ -926,24 +924,16 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     staging = _prepare_folders([folder / lang for lang in languages])
     task = _AssembleTask(project, folder, wanted, draft, threshold)
     _parser_fingerprint()  # made once here, before any worker process forks
-    blocked: list[NotReady] = []
     try:
-        failure = None
-        with closing(run_chunks(task, pairs, workers, discard=lambda result: result[0].discard())) as results:
-            for done, (chunk_staging, not_ready, error) in results:
-                staging.extend(chunk_staging)
-                blocked.extend(NotReady(message, slug, lang) for message, slug, lang in not_ready)
-                failure = failure or error
-                if progress:
-                    progress(done, len(pairs))
-        if failure:
-            raise ChorusError(failure)
+        outputs, not_ready = catalog.staged_run(task, pairs, workers, progress=progress)
+        staging.extend(outputs)
         # No sync: these files are made again from the catalogs by the next export, and a
         # system-wide sync would also wait for every other program's unwritten data.
         written = staging.publish(lock_renames=False, sync=False)
     except BaseException:
         staging.discard()
         raise
+    blocked = [NotReady(message, slug, lang) for message, slug, lang in not_ready]
     staging.remove_empty_folders()  # a language whose statements were all left out
     if blocked:
         message = str(blocked[0])
@@ -957,9 +947,8 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
 
 @dataclass
 class _AssembleTask:
-    """Assemble a list of (slug, lang) pairs and stage their files; picklable, so worker
-    processes can run it. Returns (the staging, statements not ready, the first error or
-    None); after an error the staging is still returned, to be discarded."""
+    """Assemble a list of (slug, lang) pairs and stage their files (a :func:`catalog.staged_run`
+    task); returns the statements not ready to publish as (message, slug, lang)."""
 
     project: Project
     folder: Path
@@ -967,28 +956,19 @@ class _AssembleTask:
     draft: bool
     threshold: int
 
-    def __call__(self, pairs: list[tuple[str, str]]):
-        staging = catalog.Staging()
+    def __call__(self, pairs: list[tuple[str, str]], staging: catalog.Staging) -> list[tuple[str, str, str]]:
         not_ready: list[tuple[str, str, str]] = []
-        try:
-            for slug, lang in pairs:
-                statement = _load(self.project, slug, lang)
-                for fmt in output_formats(statement.document.format, self.wanted):
-                    try:
-                        text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
-                    except NotReady as error:
-                        if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
-                            not_ready.append((str(error), slug, lang))
-                        continue
-                    staging.stage(output_path(self.folder, lang, slug, fmt), text)
-        except ChorusError as error:
-            return staging, not_ready, str(error)
-        except OSError as error:
-            return staging, not_ready, f"cannot write {error.filename or 'the output'}: {error.strerror or error}"
-        except BaseException:
-            staging.discard()
-            raise
-        return staging, not_ready, None
+        for slug, lang in pairs:
+            statement = _load(self.project, slug, lang)
+            for fmt in output_formats(statement.document.format, self.wanted):
+                try:
+                    text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
+                except NotReady as error:
+                    if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
+                        not_ready.append((str(error), slug, lang))
+                    continue
+                staging.stage(output_path(self.folder, lang, slug, fmt), text)
+        return not_ready
 
 
 def _prepare_folders(folders: list[Path]) -> catalog.Staging:

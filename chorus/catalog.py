@@ -21,16 +21,17 @@ import itertools
 import os
 import re
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import polib
 from babel import Locale
 
 from .errors import ChorusError
+from .parallel import run_chunks
 
 if TYPE_CHECKING:
     from .document import Document
@@ -771,6 +772,57 @@ class Staging:
                 folder.rmdir()
             except OSError:
                 pass  # not empty, or gone already
+
+
+def staged_run(work: Callable[[list, "Staging"], list], items: list, workers: int = 1, *,
+               chunk: int = 25, progress: Callable[[int, int], None] | None = None) -> tuple["Staging", list]:
+    """Run ``work(chunk, staging)`` over ``items`` a chunk at a time, in ``workers`` processes
+    (:func:`parallel.run_chunks`): each call stages its files into its own :class:`Staging`
+    and returns a list of results. Returns one staging with every chunk's files, not yet
+    published, and all the results in order; ``progress(done, total)`` follows the chunks.
+
+    A :class:`ChorusError` or an ``OSError`` in any chunk is raised as one ``ChorusError``
+    once the run is over; then, as after any interruption, everything staged is removed.
+    """
+    staging = Staging()
+    results: list = []
+    failure = None
+    runs = run_chunks(_StagedChunk(work), items, workers, chunk, discard=lambda outcome: outcome[0].discard())
+    try:
+        with closing(runs):  # stopping early stops the workers and removes what they staged
+            for done, (chunk_staging, chunk_results, error) in runs:
+                staging.extend(chunk_staging)
+                results.extend(chunk_results)
+                failure = failure or error
+                if progress:
+                    progress(done, len(items))
+        if failure:
+            raise ChorusError(failure)
+    except BaseException:
+        staging.discard()
+        raise
+    return staging, results
+
+
+@dataclass
+class _StagedChunk:
+    """One chunk of :func:`staged_run`: (its staging, its results, the error or None); after
+    an error the staging is still returned, to be discarded with the others."""
+
+    work: Callable[[list, "Staging"], list]
+
+    def __call__(self, chunk: list):
+        staging = Staging()
+        try:
+            results = self.work(chunk, staging)
+        except ChorusError as error:
+            return staging, [], str(error)
+        except OSError as error:
+            return staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
+        except BaseException:
+            staging.discard()
+            raise
+        return staging, results, None
 
 
 def _link_if_absent(temp: str, path: Path) -> bool:

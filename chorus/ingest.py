@@ -9,7 +9,6 @@ has been read and checked.
 
 from __future__ import annotations
 
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,7 +18,6 @@ import polib
 from . import catalog
 from .document import Document, format_for, parse
 from .errors import ChorusError
-from .parallel import run_chunks
 from .project import SOURCE_SUFFIXES, Project, check_slug, slugify
 from .sources import read_statement
 
@@ -76,9 +74,9 @@ def apply(project: Project, plans: list[Plan], done: Callable[[Plan], None] | No
         raise
 
 
-def stage_new_files(project: Project, plan: Plan, staging: catalog.Staging) -> None:
+def stage_new_files(project: Project, plan: Plan, staging: catalog.Staging) -> list[str]:
     """Stage the plan's source copy, its template when changed, and the catalogs of languages
-    that have none yet."""
+    that have none yet; return the languages whose catalogs exist (for :func:`merge_existing`)."""
     if plan.write_source:
         staging.stage(plan.source, plan.text)
     body = catalog.render_body(plan.template)
@@ -86,10 +84,14 @@ def stage_new_files(project: Project, plan: Plan, staging: catalog.Staging) -> N
     pot_path = project.template_path(plan.slug)
     if _changed(pot_path, pot_text):
         staging.stage(pot_path, pot_text)
+    existing = []
     for lang in plan.langs:
         path = project.catalog_path(plan.slug, lang)
-        if not path.exists():
+        if path.exists():
+            existing.append(lang)
+        else:
             staging.stage(path, catalog.new_catalog_text(plan.template, lang, plan.slug, body))
+    return existing
 
 
 def merge_existing(project: Project, plan: Plan) -> None:
@@ -124,30 +126,16 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
     names = _names(files, slug)
     if workers > 1:
         from . import segment  # noqa: F401  (loaded once, before the workers fork)
-    staging = catalog.Staging()
-    added: list[Added] = []
-    to_merge: list[Plan] = []
+    staging, results = catalog.staged_run(_AddTask(project), names, workers, chunk=10, progress=progress)
     try:
-        failure = None
-        results = run_chunks(_AddTask(project), names, workers, chunk=10,
-                             discard=lambda result: result[1].discard())
-        with closing(results):  # an error here stops the workers and removes what they staged
-            for done, (chunk_added, chunk_staging, chunk_merge, error) in results:
-                staging.extend(chunk_staging)
-                added.extend(chunk_added)
-                to_merge.extend(chunk_merge)
-                failure = failure or error
-                if progress:
-                    progress(done, len(names))
-        if failure:
-            raise ChorusError(failure)
-        for plan in to_merge:
-            merge_existing(project, plan)
+        for _, plan in results:
+            if plan is not None:
+                merge_existing(project, plan)
         staging.publish(lock_renames=True)
     except BaseException:
         staging.discard()
         raise
-    return added
+    return [added for added, _ in results]
 
 
 def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
@@ -168,33 +156,18 @@ def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
 
 @dataclass
 class _AddTask:
-    """Plan and stage a chunk of (file, name) pairs; picklable, for worker processes.
-
-    Returns (what was added, the staging, plans whose existing catalogs need a merge, the
-    first error or None); after an error the staging is still returned, to be discarded.
-    """
+    """Plan and stage a chunk of (file, name) pairs (a :func:`catalog.staged_run` task);
+    returns (what was added, the plan when existing catalogs need a merge, else None)."""
 
     project: Project
 
-    def __call__(self, pairs: list[tuple[Path, str]]):
-        added: list[Added] = []
-        staging = catalog.Staging()
-        to_merge: list[Plan] = []
-        try:
-            for path, name in pairs:
-                plan = _plan_file(self.project, path, name)
-                stage_new_files(self.project, plan, staging)
-                if any(self.project.catalog_path(name, lang).exists() for lang in plan.langs):
-                    to_merge.append(plan)
-                added.append(Added(name, len(plan.template), list(plan.langs)))
-        except ChorusError as error:
-            return added, staging, [], str(error)
-        except OSError as error:
-            return added, staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
-        except BaseException:
-            staging.discard()
-            raise
-        return added, staging, to_merge, None
+    def __call__(self, pairs: list[tuple[Path, str]], staging: catalog.Staging) -> list[tuple[Added, Plan | None]]:
+        results: list[tuple[Added, Plan | None]] = []
+        for path, name in pairs:
+            plan = _plan_file(self.project, path, name)
+            existing = stage_new_files(self.project, plan, staging)
+            results.append((Added(name, len(plan.template), list(plan.langs)), plan if existing else None))
+        return results
 
 
 def _changed(path: Path, text: str) -> bool:
