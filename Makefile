@@ -1,16 +1,21 @@
 # Two commands do everything: `make run` and `make test`. Both set up what they need first
 # (system packages when missing, a virtual environment, the Python packages) and are quick
-# when all of it is already there.
+# when all of it is already there. Python packages come from requirements-lock.txt (exact
+# versions with hashes), so every machine runs what CI ran; `make lock` refreshes the lock and
+# `make test-latest` tries the newest versions pyproject.toml allows, in an environment of its own.
 SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 CHORUS := $(VENV)/bin/chorus
 STAMP := $(VENV)/.installed
+LOCK := requirements-lock.txt
+TOOLS := .venv-tools
+LATEST := .venv-latest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup system bench clean
+.PHONY: run test setup system bench clean lock test-latest
 
 setup: system $(STAMP)
 	@$(PY) -m compileall -q chorus webui  # byte-code, as pip makes for installed packages
@@ -18,10 +23,33 @@ setup: system $(STAMP)
 system:
 	@scripts/system-packages.sh
 
-$(STAMP): pyproject.toml Makefile
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# A new lock means a new environment: nothing stays installed that the lock no longer lists.
+$(STAMP): $(LOCK) pyproject.toml Makefile
+	@rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Re-resolve the lock from pyproject.toml, keeping the locked versions that still fit
+# (UPGRADE=1: move every package to the newest version the ranges allow).
+lock:
+	@test -x $(TOOLS)/bin/uv || { $(PYTHON) -m venv $(TOOLS) && \
+	  $(TOOLS)/bin/pip install --quiet --disable-pip-version-check 'uv>=0.9,<1'; }
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra test --group build --generate-hashes \
+	  --universal --python-version 3.11 --custom-compile-command "make lock" \
+	  $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK)
+
+# The suite against the newest versions pyproject.toml allows, in an environment of its own:
+# drift in a dependency is found here on purpose, not by a newcomer's first `make test`.
+test-latest: system
+	@rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e '.[test]'
+	$(LATEST)/bin/python -m pip list --format=freeze --disable-pip-version-check | grep -v '^-e' > $(LATEST)/versions.txt
+	@echo "Newest versions: $(LATEST)/versions.txt"
+	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider
 
 run: setup
 	$(CHORUS) add source/*.txt source/*.md
@@ -39,4 +67,4 @@ bench: setup
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .chorus localized
+	rm -rf $(VENV) $(TOOLS) $(LATEST) .pytest_cache .chorus localized
