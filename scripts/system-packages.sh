@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Install the Debian packages Chorus needs when they are missing (as root), or print the command.
 #   gettext            msgfmt, to check catalogs
-#   apertium + pairs   the offline machine translation engine
+#   apertium + pairs   the offline machine translation engine: English to Spanish, Catalan and
+#                      Galician directly, and the pairs that reach French, Portuguese, Italian,
+#                      Romanian, Occitan, Asturian and Aragonese through Spanish or Catalan
 #   apertium-apy       Apertium's HTTP server, the shared engine of a team
 #   chromium           the real browser the web UI tests drive
 #   python3-venv       virtual environments on Debian
 # With --bench, also the peers the benchmarks compare against (po4a).
 set -euo pipefail
 
-packages=(gettext apertium apertium-eng-spa apertium-apy chromium)
+apertium_pairs=(
+  apertium-eng-spa apertium-eng-cat apertium-en-gl        # from English
+  apertium-fr-es apertium-es-pt apertium-spa-ita apertium-spa-cat apertium-es-gl
+  apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish
+  apertium-fra-cat apertium-cat-ita apertium-por-cat                # through Catalan
+)
+packages=(gettext apertium "${apertium_pairs[@]}" apertium-apy chromium)
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

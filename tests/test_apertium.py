@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from chorus import engines
-from chorus.engines.apertium import ApertiumEngine, batch_input, escape, split_output
+from chorus.engines.apertium import MODES_DIR, ApertiumEngine, batch_input, escape, split_output
 
 TEXTS = [
     "Stop the attacks on the harbour workers!",
@@ -93,6 +93,10 @@ def test_split_output_requires_ids_in_order():
     assert split_output("junk[<seg id=0>]a.[][\n]", 1) is None
 
 
-def test_missing_pair_is_an_engine_error_with_the_fix(engine):
+def test_missing_pair_is_an_engine_error_with_the_fix(tmp_path):
+    only_spanish = tmp_path / "modes"
+    only_spanish.mkdir()
+    (only_spanish / "eng-spa.mode").symlink_to(MODES_DIR / "eng-spa.mode")
+    engine = ApertiumEngine({"modes": str(only_spanish)})
     with pytest.raises(engines.EngineUnavailable, match="apt-get install apertium-eng-cat"):
         engine.translate(["Hello"], "en", "ca")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from chorus import engines
@@ -9,6 +13,8 @@ from chorus.engines import apertium
 from chorus.engines.base import first_code
 from chorus.errors import ChorusError
 from chorus.pretranslate import chain_for
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_registry_has_every_engine_and_each_is_an_engine():
@@ -65,11 +71,31 @@ def test_apertium_fix_names_the_debian_package(monkeypatch):
     assert status.fix == "apt-get install apertium-eng-cat"
 
 
-def test_apertium_missing_pair_on_this_machine_gives_the_apt_command():
-    status = engines.create("apertium").pair_status("en", "ca")
+def test_apertium_pairs_follow_the_installed_modes(tmp_path):
+    """Served or not is read from the modes folder, the fix from Debian's package list."""
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    (modes / "eng-spa.mode").symlink_to(apertium.MODES_DIR / "eng-spa.mode")
+    engine = engines.create("apertium", {"modes": str(modes)})
+    status = engine.pair_status("en", "ca")
     assert not status.served
     assert status.fix == "apt-get install apertium-eng-cat"
-    assert engines.create("apertium").pair_status("en", "es").served
+    assert engine.pair_status("en", "es").served
+
+
+def test_set_up_installs_the_pairs_it_lists():
+    """Every Apertium package that set-up lists is installed and brings its modes."""
+    script = (REPO / "scripts" / "system-packages.sh").read_text()
+    listed = set(re.findall(r"\bapertium-[a-z_]+-[a-z_]+\b", script)) - {"apertium-apy"}
+    assert {"apertium-eng-spa", "apertium-eng-cat", "apertium-fr-es"} <= listed
+    engine = engines.create("apertium")
+    assert engine.pair_status("en", "es").served and engine.pair_status("en", "ca").served
+    modes = set(engine.installed_modes())
+    for package in sorted(listed):
+        files = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
+        assert files.returncode == 0, f"{package} is not installed"
+        provided = {Path(line).stem for line in files.stdout.splitlines() if line.endswith(".mode")}
+        assert provided and provided <= modes, package
 
 
 def test_online_engines_without_key_say_which_variable(monkeypatch):
