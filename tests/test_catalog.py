@@ -49,13 +49,44 @@ def test_catalogs_have_babel_headers_and_pass_msgfmt(project, tmp_path):
     path = add(project, tmp_path)
     po = catalog.read(path)
     assert po.metadata["Language"] == "es"
-    assert po.metadata["Plural-Forms"].startswith("nplurals=2;")
+    assert po.metadata["Plural-Forms"] == plural_forms("es")
     assert "charset=utf-8" in po.metadata["Content-Type"]
     for key in ("Last-Translator", "PO-Revision-Date", "Project-Id-Version"):
         assert po.metadata[key]
     for lang in ("es", "fr", "de"):
         msgfmt_check(project.catalog_path("stop", lang))
-    assert catalog.read(project.catalog_path("stop", "de")).metadata["Language"] == "de"
+    german = catalog.read(project.catalog_path("stop", "de")).metadata
+    assert german["Language"] == "de" and german["Plural-Forms"] == plural_forms("de")
+
+
+def test_adding_an_unchanged_statement_again_writes_nothing(project, tmp_path):
+    """A catalog made with another Babel (other plural rules, another Generated-By) keeps its
+    header, as msgmerge keeps a catalog's header: re-adding the same text changes no byte."""
+    path = add(project, tmp_path)
+    pot = project.template_path("stop")
+    older = path.read_text(encoding="utf-8").replace(
+        f'"Plural-Forms: {plural_forms("es")}\\n"', '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"')
+    older = older.replace('"Generated-By: Babel ', '"Generated-By: Babel 0.')
+    assert older != path.read_text(encoding="utf-8")
+    path.write_text(older, encoding="utf-8")
+    pot.write_text(pot.read_text(encoding="utf-8").replace('"Generated-By: Babel ', '"Generated-By: Babel 0.'),
+                   encoding="utf-8")
+    before = {p: p.read_bytes() for p in (path, pot)}
+    add(project, tmp_path)
+    assert {p: p.read_bytes() for p in (path, pot)} == before
+    edited = STATEMENT.replace("Solidarity forever!", "Solidarity for ever!")
+    project.source_path("stop").write_text(edited, encoding="utf-8")
+    apply(project, plan_update(project, ["stop"]))  # a real change is merged; the header stays
+    assert catalog.read(path).metadata["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
+    assert catalog.read(path).find("Solidarity for ever!") is not None
+
+
+def plural_forms(lang: str) -> str:
+    """The Plural-Forms header Babel gives ``lang`` (its CLDR data changes between releases:
+    Spanish had two forms before Babel 2.19 and has three since)."""
+    from babel.messages.plurals import get_plural
+
+    return get_plural(lang).plural_forms
 
 
 def translate_all(path, flags=()):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from babel.dates import format_date
 
 from chorus import catalog
 from conftest import run_chorus, snapshot
@@ -38,7 +41,8 @@ def test_export_writes_the_source_format_and_html_by_default(ready):
         "no-to-the-wage-freeze.txt", "stop-the-attacks.html", "stop-the-attacks.txt"]
     assert "wrote localized/es/stop-the-attacks.txt" in out
     text = (localized / "stop-the-attacks.txt").read_text(encoding="utf-8")
-    assert text.startswith("domingo, 3 de marzo de 2024\n\n[es] Stop the Attacks on the Harbour Workers\n")
+    dateline = format_date(dt.date(2024, 3, 3), format="full", locale="es")  # Babel's way in Spanish
+    assert text.startswith(f"{dateline}\n\n[es] Stop the Attacks on the Harbour Workers\n")
 
 
 def test_blocked_statements_exit_non_zero_and_say_why(ready):

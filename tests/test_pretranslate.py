@@ -110,7 +110,7 @@ def test_bad_input_is_one_line_and_changes_nothing(sample_project, invoke):
     assert snapshot(sample_project.translations_dir) == before
 
 
-def many_segments(project: Project, statements: int = 2, paragraphs: int = 7) -> None:
+def many_segments(project: Project, statements: int = 3, paragraphs: int = 12) -> None:
     for number in range(statements):
         lines = [f"Statement number {number}", ""]
         for paragraph in range(paragraphs):
