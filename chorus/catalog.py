@@ -236,8 +236,9 @@ def _headers(project_name: str, lang: str | None, old: dict | None) -> dict[str,
     headers = dict(_babel_headers(lang, _this_minute()))
     headers["Project-Id-Version"] = f"{project_name} 1"
     headers.pop("Report-Msgid-Bugs-To", None)
-    if old:
-        for key in ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team"):
+    if old:  # what the catalog says stays, as msgmerge keeps a catalog's header
+        for key in ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team",
+                    "Plural-Forms", "Generated-By"):
             if old.get(key):
                 headers[key] = old[key]
         for key, value in old.items():

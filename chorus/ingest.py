@@ -171,7 +171,8 @@ class _AddTask:
 
 
 def _changed(path: Path, text: str) -> bool:
-    """False when the file holds ``text`` but for its dates (keeps re-runs quiet in git)."""
+    """False when the file holds ``text`` but for its dates and the Babel that made it (keeps
+    re-runs quiet in git)."""
     try:
         old = path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
@@ -180,7 +181,10 @@ def _changed(path: Path, text: str) -> bool:
 
 
 def _without_dates(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not line.startswith(('"POT-Creation-Date:', '"PO-Revision-Date:'))]
+    return [line for line in text.splitlines() if not line.startswith(_VOLATILE_HEADERS)]
+
+
+_VOLATILE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')
 
 
 def _plan(project: Project, slug: str, source: Path, text: str, write_source: bool) -> Plan:

@@ -72,3 +72,23 @@ def msgfmt_check(path: Path) -> None:
 def copy_samples(destination: Path) -> list[Path]:
     destination.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy(path, destination)) for path in sorted(SAMPLES.iterdir())]
+
+
+def _tracked_changes() -> str | None:
+    """``git status`` of the repository's tracked and new files, or None outside a git clone."""
+    try:
+        result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO,
+                                capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_stays_clean():
+    """No test writes into the repository: the work tree is as the run found it."""
+    before = _tracked_changes()
+    yield
+    after = _tracked_changes()
+    if before is not None and after is not None:
+        assert after == before, f"the tests changed the repository's files:\n{after}"
