@@ -1,8 +1,11 @@
-"""Volunteer accounts of a project: hashed passwords, roles, languages and API tokens.
+"""Volunteer accounts of a project: hashed passwords, roles, languages, API tokens and the
+sessions of the web UI.
 
 Accounts live in ``.chorus/instance/users.sqlite`` (outside ``translations/``). Passwords are
-hashed with scrypt (werkzeug.security); an API token is shown once and only its SHA-256 is kept.
-SQLite keeps the file consistent when several server processes read and write it.
+hashed with scrypt (werkzeug.security); an API token or a session id is shown once (to the
+user, or in the browser's cookie) and only its SHA-256 is kept, so every one can be ended:
+logging out ends its session, a new password or removing the account ends all of them and the
+API token. SQLite keeps the file consistent when several server processes read and write it.
 
 >>> store = UserStore(Path(tempfile.mkdtemp()))
 >>> user = store.add("ana", "correct horse", role="translator", langs=["es"])
@@ -13,15 +16,13 @@ SQLite keeps the file consistent when several server processes read and write it
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import sqlite3
 import time
-from contextlib import closing, contextmanager
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,8 +33,11 @@ from .project import Project, normalize_lang
 ROLES = ("translator", "reviewer", "coordinator")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-# Any visible characters, no spaces: names show up in catalogs' Last-Translator and in history.
-_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
+MAX_NAME = 64
+SESSION_LIFETIME = 14 * 24 * 3600  # seconds a web session lasts at most
+# Separators, control and format characters (zero-width spaces and joiners, direction marks,
+# soft hyphens), private-use, surrogates and unassigned code points have no place in a name.
+_INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cs", "Cn"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
@@ -43,6 +47,13 @@ CREATE TABLE IF NOT EXISTS users (
     token_hash TEXT UNIQUE,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user);
 """
 
 
@@ -51,10 +62,42 @@ def instance_dir(project: Project) -> Path:
     return project.private_dir / "instance"
 
 
+def normalize_name(name: str) -> str:
+    """A user name in its one written form (NFKC): full-width letters, ligatures and other
+    compatibility forms become the plain letters they stand for.
+
+    >>> normalize_name("ａｎａ"), normalize_name("ﬁona")
+    ('ana', 'fiona')
+    """
+    return unicodedata.normalize("NFKC", name or "")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` (normalized) cannot be a user name, or None when it can."""
+    if not 1 <= len(name) <= MAX_NAME:
+        return f"1 to {MAX_NAME} characters"
+    if any(unicodedata.category(char) in _INVISIBLE for char in name):
+        return "no spaces, control or invisible characters"
+    if unicodedata.category(name[0]).startswith("M"):
+        return "it may not start with a combining mark"
+    from confusable_homoglyphs import confusables
+
+    if confusables.is_dangerous(name):
+        return "it mixes scripts with letters that look alike, as in a name made to pass for another"
+    return None
+
+
 def check_name(name: str) -> str:
-    if not _NAME.match(name or ""):
-        raise ChorusError(f"not a valid user name: {name!r} (1 to 64 visible characters, no spaces)")
-    return name
+    """The name, normalized (NFKC), if it can be a user name; else a :class:`ChorusError`.
+
+    >>> check_name("ana")
+    'ana'
+    """
+    normal = normalize_name(name)
+    problem = name_problem(normal)
+    if problem:
+        raise ChorusError(f"not a valid user name: {name!r} ({problem})")
+    return normal
 
 
 def check_password(password: str) -> str:
@@ -114,24 +157,21 @@ class UserStore:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.path = self.folder / "users.sqlite"
+        self._shared = database.Shared(self.path, _SCHEMA, _setup)
 
     @classmethod
     def for_project(cls, project: Project) -> "UserStore":
         return cls(instance_dir(project))
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with closing(database.connect(self.path)) as db:
-            db.row_factory = sqlite3.Row
-            db.executescript(_SCHEMA)
-            with db:
-                yield db
+    def _db(self) -> sqlite3.Connection:
+        return self._shared.db()
+
+    def _transaction(self):
+        return self._shared.transaction()
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, name: str) -> User | None:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        row = self._db().execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         return _user(row) if row else None
 
     def require(self, name: str) -> User:
@@ -141,13 +181,13 @@ class UserStore:
         return user
 
     def all(self) -> list[User]:
-        with self._db() as db:
-            rows = db.execute("SELECT * FROM users ORDER BY name").fetchall()
+        rows = self._db().execute("SELECT * FROM users ORDER BY name").fetchall()
         return [_user(row) for row in rows]
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when the password matches, else None (same work either way)."""
-        user = self.get(name) if _NAME.match(name or "") else None
+        name = normalize_name(name)
+        user = self.get(name) if name_problem(name) is None else None
         stored = user.password_hash if user else _dummy_hash()
         ok = check_password_hash(stored, password[:MAX_PASSWORD])
         return user if ok and user else None
@@ -155,46 +195,130 @@ class UserStore:
     def by_token(self, token: str) -> User | None:
         if not token or len(token) > 200:
             return None
-        with self._db() as db:
-            row = db.execute("SELECT * FROM users WHERE token_hash = ?", (token_hash(token),)).fetchone()
+        row = self._db().execute("SELECT * FROM users WHERE token_hash = ?", (token_hash(token),)).fetchone()
         return _user(row) if row else None
+
+    # --- sessions of the web UI --------------------------------------------------------------
+    def open_session(self, name: str, lifetime: float = SESSION_LIFETIME) -> str:
+        """A new session for ``name``: its id goes into the browser's cookie, its hash here."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is None:
+                raise ChorusError(f"no such user: {name}")
+            db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
+            db.execute("INSERT INTO sessions (id_hash, user, created, expires) VALUES (?, ?, ?, ?)",
+                       (token_hash(session_id), name, now, now + lifetime))
+        return session_id
+
+    def by_session(self, session_id: str) -> User | None:
+        """The user of a session that was opened and has not ended (logout, new password,
+        account removed, expired), else None."""
+        if not session_id or len(session_id) > 200:
+            return None
+        row = self._db().execute(
+            "SELECT users.* FROM sessions JOIN users ON users.name = sessions.user"
+            " WHERE sessions.id_hash = ? AND sessions.expires >= ?",
+            (token_hash(session_id), time.time())).fetchone()
+        return _user(row) if row else None
+
+    def end_session(self, session_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM sessions WHERE id_hash = ?", (token_hash(session_id),))
+
+    def end_sessions(self, name: str) -> int:
+        """End every session of ``name``; how many there were."""
+        with self._transaction() as db:
+            return db.execute("DELETE FROM sessions WHERE user = ?", (name,)).rowcount
+
+    def sessions(self, name: str) -> int:
+        """How many sessions of ``name`` are open."""
+        return self._db().execute("SELECT count(*) FROM sessions WHERE user = ? AND expires >= ?",
+                                  (name, time.time())).fetchone()[0]
 
     # --- changing --------------------------------------------------------------------------
     def add(self, name: str, password: str, role: str = "translator", langs: list[str] = ()) -> User:
-        check_name(name)
+        name = check_name(name)
         langs = [normalize_lang(lang) for lang in langs]
         check_role(role, langs)
         check_password(password)
         hashed = generate_password_hash(password, method="scrypt")
         try:
-            with self._db() as db:
+            with self._transaction() as db:
+                twin = db.execute("SELECT name FROM users WHERE fold = ?", (_fold(name),)).fetchone()
+                if twin is not None and twin[0] != name:
+                    raise ChorusError(f"not a valid user name: {name!r} (too much like the existing user {twin[0]})")
                 db.execute(
-                    "INSERT INTO users (name, password_hash, role, langs, created) VALUES (?, ?, ?, ?, ?)",
-                    (name, hashed, role, ",".join(dict.fromkeys(langs)), time.time()),
+                    "INSERT INTO users (name, password_hash, role, langs, created, fold) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, hashed, role, ",".join(dict.fromkeys(langs)), time.time(), _fold(name)),
                 )
         except sqlite3.IntegrityError:
             raise ChorusError(f"user {name} already exists (use 'chorus user passwd {name}' to change the password)") from None
         return self.require(name)
 
     def remove(self, name: str) -> None:
-        with self._db() as db:
+        """Delete the account; its sessions and API token end with it."""
+        with self._transaction() as db:
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise ChorusError(f"no such user: {name}")
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
 
     def set_password(self, name: str, password: str) -> None:
+        """A new password ends every session of ``name`` and its API token."""
         check_password(password)
         hashed = generate_password_hash(password, method="scrypt")
-        with self._db() as db:
-            if db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (hashed, name)).rowcount == 0:
+        with self._transaction() as db:
+            changed = db.execute("UPDATE users SET password_hash = ?, token_hash = NULL WHERE name = ?",
+                                 (hashed, name)).rowcount
+            if changed == 0:
                 raise ChorusError(f"no such user: {name}")
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
 
     def new_token(self, name: str) -> str:
         """A fresh API token for ``name`` (the old one stops working); shown only here."""
         token = "chorus_" + secrets.token_urlsafe(32)
-        with self._db() as db:
+        with self._transaction() as db:
             if db.execute("UPDATE users SET token_hash = ? WHERE name = ?", (token_hash(token), name)).rowcount == 0:
                 raise ChorusError(f"no such user: {name}")
         return token
+
+    def revoke_token(self, name: str) -> bool:
+        """End the API token of ``name``; whether it had one."""
+        with self._transaction() as db:
+            row = db.execute("SELECT token_hash FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise ChorusError(f"no such user: {name}")
+            db.execute("UPDATE users SET token_hash = NULL WHERE name = ?", (name,))
+        return row[0] is not None
+
+
+def _fold(name: str) -> str:
+    """What two names that differ only in case (or compatibility forms) have in common."""
+    return normalize_name(name).casefold()
+
+
+def _setup(db: sqlite3.Connection) -> None:
+    """Rows by column name; accounts made before names were compared case-blind get their
+    folded name."""
+    db.row_factory = sqlite3.Row
+    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    if "fold" not in columns:
+        try:
+            db.execute("ALTER TABLE users ADD COLUMN fold TEXT")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another process added it meanwhile
+                raise
+    missing = db.execute("SELECT name FROM users WHERE fold IS NULL").fetchall()
+    if missing:
+        with_folds = [(_fold(name), name) for (name,) in missing]
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("UPDATE users SET fold = ? WHERE name = ?", with_folds)
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    db.execute("CREATE INDEX IF NOT EXISTS users_by_fold ON users (fold)")
 
 
 def _user(row: sqlite3.Row) -> User:

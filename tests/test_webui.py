@@ -431,7 +431,8 @@ def test_api_bad_bodies(app):
     token = page_token(client)
     item = segments_of(client)[0]
     url = f"/api/statements/{SLUG}/es/segments/{item['id']}"
-    assert client.put(url, data="not json", headers={"X-CSRFToken": token}).status_code == 400
+    not_json = client.put(url, data="not json", headers={"X-CSRFToken": token})
+    assert not_json.status_code == 415 and "JSON object" in not_json.get_json()["message"]
     assert client.put(url, json=["a"], headers={"X-CSRFToken": token}).status_code == 400
     assert client.put(url, json={"target": 3, "revision": item["revision"]}, headers={"X-CSRFToken": token}).status_code == 400
     assert client.put(url, json={"target": "x"}, headers={"X-CSRFToken": token}).status_code == 400
@@ -588,9 +589,12 @@ def test_next_skips_segments_others_have_open(app):
     response = ana.post(f"/api/statements/{SLUG}/es/segments/{items[0]['id']}/open",
                         headers={"X-CSRFToken": page_token(ana)})
     assert response.status_code == 200
-    nxt = rita.get(f"/review/{SLUG}/es/next")
-    assert nxt.headers["Location"].endswith(f"#seg-{items[1]['id']}")  # items[0] is ana's
+    looked = rita.get(f"/review/{SLUG}/es/next")  # a GET only looks: it opens nothing
+    assert looked.headers["Location"].endswith(f"#seg-{items[1]['id']}")  # items[0] is ana's
     assert ana.get(f"/api/statements/{SLUG}/es/next").get_json()["next"] == items[0]["id"]
+    assert ana.get(f"/api/statements/{SLUG}/es/next?after={items[0]['id']}").get_json()["next"] == items[1]["id"]
+    nxt = rita.post(f"/review/{SLUG}/es/next", data={"csrf_token": page_token(rita)})  # the button opens it
+    assert nxt.headers["Location"].endswith(f"#seg-{items[1]['id']}")
     # rita now has items[1]: ana's save of items[0] hands her items[2]
     saved = put(ana, items[0]["id"], "Paren", items[0]["revision"], token=page_token(ana)).get_json()
     assert saved["next"] == items[2]["id"]

@@ -15,9 +15,9 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, request
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect
 
 from chorus.errors import ChorusError
 from chorus.project import Project
@@ -46,9 +46,15 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         CHORUS_PROJECT=str(root),
-        LOGIN_ATTEMPTS=5,  # failures per user name within LOGIN_WINDOW seconds
-        LOGIN_ATTEMPTS_PER_ADDRESS=30,
+        LOGIN_ATTEMPTS=5,  # failures per user name and address (or known browser) in LOGIN_WINDOW s
+        LOGIN_ATTEMPTS_PER_ADDRESS=30,  # past these, attempts from one address are spaced out
+        LOGIN_ATTEMPTS_PER_USER=30,  # past these, attempts for one name from anywhere are spaced out
+        LOGIN_MAX_DELAY=60,  # seconds: the longest wait between spaced-out attempts
         LOGIN_WINDOW=15 * 60,
+        COMMENT_LENGTH=2000,  # characters
+        COMMENTS_PER_SEGMENT=50,
+        COMMENT_RATES=((10, 60), (200, 24 * 3600)),  # (comments, seconds) per user
+        API_MAX_BODY=1024 * 1024,  # bytes of a JSON request
     )
     app.config.update(config or {})
     if os.environ.get("CHORUS_BEHIND_PROXY") == "1":  # trust one proxy's X-Forwarded-For/-Proto
@@ -132,30 +138,6 @@ def _hooks(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        if request.blueprint == "api":
-            return {"error": "csrf", "message": error.description}, 400
-        return render_template("error.html", code=400, message="The form expired or was sent from elsewhere. "
-                               "Go back, reload the page and try again."), 400
+    from . import errors
 
-    for code, message in ((403, "You may not do this here."), (404, "There is nothing here."),
-                          (405, "This address does not take that method."),
-                          (413, "That is too large.")):
-        app.register_error_handler(code, _error_page(code, message))
-
-    @app.errorhandler(ChorusError)
-    def chorus_error(error):
-        if request.blueprint == "api":
-            return {"error": "chorus", "message": str(error)}, 503
-        return render_template("error.html", code=503, message=str(error)), 503
-
-
-def _error_page(code: int, message: str):
-    def handler(error):
-        if request.blueprint == "api":
-            return {"error": getattr(error, "name", str(code)).lower().replace(" ", "_"),
-                    "message": getattr(error, "description", message)}, code
-        return render_template("error.html", code=code, message=message), code
-
-    return handler
+    errors.install(app)

@@ -1,8 +1,11 @@
 """What a save or an approval does, for the review forms and the API alike:
-check permissions, write the catalog, record history, hand out the next segment."""
+check permissions, write the catalog and its history in one step, hand out the next segment."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from dataclasses import dataclass
 
 from flask import abort
@@ -12,6 +15,10 @@ from chorus.project import normalize_lang
 
 from . import project, store
 from . import segments as seg
+from .errors import Unwritable, storage_reason
+from .store import CommentLimits, Edit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,42 +65,111 @@ def editable_segment(slug: str, lang: str, seg_id: str, user) -> seg.Segment:
         abort(404)
 
 
+def comment(slug: str, lang: str, seg_id: str, text: str, user) -> list[dict]:
+    """Add a comment (a ValueError when empty or too long, :class:`Refused` past the limits)
+    and return the segment's comments."""
+    from flask import current_app
+
+    editable_segment(slug, lang, seg_id, user)
+    lang = norm_lang(lang)
+    config = current_app.config
+    text = text.replace("\r\n", "\n").strip()
+    if not text:
+        raise ValueError("a comment needs some text")
+    if "\x00" in text:
+        raise ValueError("the comment contains a NUL character")
+    limits = CommentLimits(config["COMMENT_LENGTH"], config["COMMENTS_PER_SEGMENT"],
+                           tuple(tuple(rate) for rate in config["COMMENT_RATES"]))
+    store().add_comment(slug, lang, seg_id, user.name, text, limits)
+    return [vars(c) for c in store().comments(slug, lang).get(seg_id, [])]
+
+
 def save(slug: str, lang: str, seg_id: str, target: str, revision: str, user,
          approve: bool = False, after_states: tuple[str, ...] = seg.NEEDS_WORK) -> Outcome:
     path = catalog_for(slug, lang, user, write=True, approve=approve)
-    try:
-        change = seg.save(path, seg_id, target, revision, user.name, approve=approve)
-    except seg.NotFound:
-        abort(404)
-    except seg.Conflict as conflict:
-        return Outcome(409, conflict.segment)
-    _record(slug, lang, change, user, "approve" if approve else "edit")
+    with _Recorder(slug, lang, user, "approve" if approve else "edit") as recorder:
+        change = seg.save(path, seg_id, target, revision, user.name, approve=approve, journal=recorder)
+    if recorder.outcome is not None:
+        return recorder.outcome
     return Outcome(200, change.after, _next(path, slug, lang, seg_id, user, after_states))
 
 
 def approve(slug: str, lang: str, seg_id: str, revision: str | None, user) -> Outcome:
     path = catalog_for(slug, lang, user, write=True, approve=True)
-    try:
-        change = seg.approve(path, seg_id, revision, user.name)
-    except seg.NotFound:
-        abort(404)
-    except seg.Conflict as conflict:
-        return Outcome(409, conflict.segment)
-    _record(slug, lang, change, user, "approve")
+    with _Recorder(slug, lang, user, "approve") as recorder:
+        change = seg.approve(path, seg_id, revision, user.name, journal=recorder)
+    if recorder.outcome is not None:
+        return recorder.outcome
     return Outcome(200, change.after, _next(path, slug, lang, seg_id, user, ("untranslated", "fuzzy", "translated")))
 
 
-def _record(slug: str, lang: str, change: seg.Change, user, action: str) -> None:
-    before, after = change.before, change.after
-    if before.target == after.target and before.state == after.state:
-        return
-    store().record(slug, lang, after.id, user.name, action, before.target, after.target, before.state, after.state)
-    store().release(slug, lang, after.id, user.name)
+class _Recorder:
+    """The history of one save, written in the same step as the catalog.
+
+    Called under the catalog's lock just before the catalog is written, it writes the history
+    row (pending). Once the block has written the catalog the row is confirmed; when the catalog
+    could not be written the row goes, and the save is an :class:`Unwritable` (503): a save is
+    either on disk with its history and answered 200, or not written at all.
+    """
+
+    def __init__(self, slug: str, lang: str, user, action: str):
+        self.slug, self.lang, self.user, self.action = slug, lang, user, action
+        self.row: int | None = None
+        self.edit: Edit | None = None
+        self.outcome: Outcome | None = None
+        self.called = False
+
+    def __call__(self, po, change: seg.Change) -> None:
+        self.called = True  # from here on, a ChorusError is the catalog's write failing
+        before, after = change.before, change.after
+        if before.target == after.target and before.state == after.state:
+            return
+        self.edit = Edit(self.user.name, self.action, before.target, after.target, before.state, after.state,
+                         time.time(), slug=self.slug, lang=self.lang, segment=after.id,
+                         old_revision=before.revision, new_revision=after.revision)
+        current: dict[str, str] = {}
+
+        def revision_now(segment: str) -> str | None:
+            if not current:  # the catalog as on disk: this segment as it was before the change
+                current.update(seg.revisions(po), **{after.id: before.revision})
+            return current.get(segment)
+
+        self.row = store().journal(self.edit, revision_now)
+
+    def __enter__(self) -> "_Recorder":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None:
+            if self.row is not None:
+                try:
+                    store().confirm(self.row, self.edit)
+                except (OSError, sqlite3.Error) as failure:  # the catalog is written: settled by the next save
+                    log.warning("history row %s stays pending: %s", self.row, failure)
+            return False
+        if isinstance(error, seg.NotFound):
+            abort(404)
+        if isinstance(error, seg.Conflict):
+            self.outcome = Outcome(409, error.segment)
+            return True
+        if isinstance(error, (OSError, sqlite3.Error)) or (isinstance(error, ChorusError) and self.called):
+            if self.row is not None:
+                try:
+                    store().discard(self.row)
+                except (OSError, sqlite3.Error) as failure:  # settled by the next save: the catalog is unchanged
+                    log.warning("history row %s stays pending: %s", self.row, failure)
+            raise Unwritable(storage_reason(error)) from error
+        return False
 
 
 def _next(path, slug: str, lang: str, seg_id: str, user, states: tuple[str, ...]) -> str | None:
-    taken = set(store().claimed_by_others(slug, lang, user.name))
-    found = seg.next_segment(seg.load(path), seg_id, states, taken)
+    """The segment to go to after a save; the save is done, so a failure here only costs the hint."""
+    try:
+        taken = set(store().claimed_by_others(slug, lang, user.name))
+        found = seg.next_segment(seg.load(path), seg_id, states, taken)
+    except (OSError, sqlite3.Error, ChorusError) as error:
+        log.warning("no next segment after a save: %s", storage_reason(error))
+        return None
     return found.id if found else None
 
 

@@ -6,12 +6,16 @@ or with ``Authorization: Bearer TOKEN`` from ``chorus user token NAME``.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+import json
+
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
+from werkzeug.exceptions import TooManyRequests
 
 from . import actions, csrf, project, store
 from . import segments as seg
 from .dashboard import overview
+from .store import Refused
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -24,8 +28,27 @@ def authenticate():
         csrf.protect()  # a session call from the page: X-CSRFToken must match
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
+def _json_body(required: bool = True) -> dict:
+    """The request's JSON object. Not JSON is a 415, broken or deeply nested JSON a 400, more
+    than API_MAX_BODY bytes a 413: each as JSON, never a server error."""
+    limit = current_app.config["API_MAX_BODY"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(413, f"a request body has at most {limit} bytes")
+    if not request.is_json:
+        if not required and not request.content_length:
+            return {}  # nothing sent, and nothing needed
+        abort(415, "send a JSON object with 'Content-Type: application/json'")
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        abort(413, f"a request body has at most {limit} bytes")
+    if not required and not data.strip():
+        return {}
+    try:
+        body = json.loads(data)
+    except RecursionError:
+        abort(400, "the JSON is nested too deeply: send a JSON object of strings")
+    except ValueError as error:  # includes undecodable bytes
+        abort(400, f"not valid JSON ({str(error)[:120]}): send a JSON object")
     if not isinstance(body, dict):
         abort(400, "send a JSON object")
     return body
@@ -91,9 +114,7 @@ def put_segment(slug: str, lang: str, seg_id: str):
 @login_required
 def approve_segment(slug: str, lang: str, seg_id: str):
     """Approve; with ``target`` (and ``revision``) the text is saved and approved in one step."""
-    body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
-        abort(400, "send a JSON object")
+    body = _json_body(required=False)
     lang = actions.norm_lang(lang)
     revision = _text_field(body, "revision", required=False)
     target = _text_field(body, "target", required=False)
@@ -113,16 +134,34 @@ def approve_segment(slug: str, lang: str, seg_id: str):
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/open")
 @login_required
 def open_segment(slug: str, lang: str, seg_id: str):
-    """Note that the user is working on a segment, so "next" hands it to nobody else for a while."""
+    """Note that the user is working on a segment, so "next" hands it to nobody else for a while
+    (a user holds a few segments at most: opening another lets go of the oldest)."""
     actions.editable_segment(slug, lang, seg_id, current_user)
     lang = actions.norm_lang(lang)
     store().claim(slug, lang, seg_id, current_user.name)
     return {"ok": True, "open_by_others": store().claimed_by_others(slug, lang, current_user.name)}
 
 
-@bp.get("/statements/<slug>/<lang>/next")
+@bp.post("/statements/<slug>/<lang>/segments/<seg_id>/comments")
+@login_required
+def add_comment(slug: str, lang: str, seg_id: str):
+    """A comment on a segment: ``{"text": "..."}``; answers with the segment's comments."""
+    text = _text_field(_json_body(), "text")
+    try:
+        comments = actions.comment(slug, lang, seg_id, text, current_user)
+    except ValueError as error:
+        abort(400, str(error))
+    except Refused as refused:
+        raise TooManyRequests(str(refused), retry_after=refused.retry_after) from None
+    return {"comments": comments}, 201
+
+
+@bp.route("/statements/<slug>/<lang>/next", methods=["GET", "POST"])
 @login_required
 def next_segment(slug: str, lang: str):
+    """The next segment that needs work and that nobody else has open; POST also opens it."""
     lang = actions.norm_lang(lang)
     found = actions.next_for(slug, lang, request.args.get("after"), current_user)
+    if found is not None and request.method == "POST" and current_user.can_edit(lang):
+        store().claim(slug, lang, found.id, current_user.name)
     return {"next": found.id if found else None}

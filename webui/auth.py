@@ -6,17 +6,19 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from chorus.errors import ChorusError
 from chorus.project import parse_langs
-from chorus.users import MAX_PASSWORD, ROLES, User
+from chorus.users import MAX_PASSWORD, ROLES, User, normalize_name
 
 from . import login_manager, project, store, users
+from .store import LoginLimits, Refused
 
 bp = Blueprint("auth", __name__)
 
@@ -28,27 +30,26 @@ class Account:
     is_anonymous = False
     is_authenticated = True
 
-    def __init__(self, user: User, via_token: bool = False):
+    def __init__(self, user: User, via_token: bool = False, session_id: str | None = None):
         self.user = user
         self.via_token = via_token
+        self.session_id = session_id
 
     def __getattr__(self, name):
         return getattr(self.user, name)
 
-    def get_id(self) -> str:
-        # A new password changes the id, which ends the sessions opened with the old one.
-        return f"{self.user.name}\x1f{self.user.password_hash[-16:]}"
+    def get_id(self) -> str | None:
+        # The cookie carries the id of a session kept in users.sqlite: logging out, a new
+        # password or removing the account ends it there, so a copied cookie stops working.
+        return self.session_id
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
     if _bearer_token() is not None:
         return None  # a request carrying a token is judged by the token alone
-    name, _, fingerprint = session_id.partition("\x1f")
-    user = users().get(name)
-    if user is None or user.password_hash[-16:] != fingerprint:
-        return None
-    return Account(user)
+    user = users().by_session(session_id)
+    return Account(user, session_id=session_id) if user else None
 
 
 @login_manager.request_loader
@@ -106,32 +107,82 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        name = form.username.data.strip()
-        if _too_many_failures(name):
-            status = 429
-            form.password.errors.append("Too many failed attempts: wait a few minutes and try again.")
+        name = normalize_name(form.username.data.strip())
+        address = request.remote_addr or "?"
+        device = _known_browser(name)
+        try:
+            attempt = store().begin_login(name, address, device, login_limits())
+        except Refused as refused:
+            status, headers = 429, {"Retry-After": str(refused.retry_after)}
+            form.password.errors.append(f"Too many failed attempts: wait {_wait(refused.retry_after)} and try again.")
         else:
             user = users().authenticate(name, form.password.data)
             if user is not None:
-                store().forget_failures(f"user:{name}")
-                login_user(Account(user))
-                return redirect(_safe_next(request.args.get("next")))
-            window = current_app.config["LOGIN_WINDOW"]
-            store().fail(f"user:{name}", f"addr:{request.remote_addr}", window=window)
+                store().login_succeeded(attempt, name, address, device)
+                lifetime = current_app.permanent_session_lifetime.total_seconds()
+                login_user(Account(user, session_id=users().open_session(user.name, lifetime)))
+                response = redirect(_safe_next(request.args.get("next")))
+                _remember_browser(response, user.name, device)
+                return response
             form.password.errors.append("Wrong user name or password.")
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("login.html", form=form), status
+    return render_template("login.html", form=form), status, headers
 
 
-def _too_many_failures(name: str) -> bool:
-    window = current_app.config["LOGIN_WINDOW"]
-    return (store().failures(f"user:{name}", window) >= current_app.config["LOGIN_ATTEMPTS"]
-            or store().failures(f"addr:{request.remote_addr}", window)
-            >= current_app.config["LOGIN_ATTEMPTS_PER_ADDRESS"])
+def login_limits() -> LoginLimits:
+    config = current_app.config
+    return LoginLimits(window=config["LOGIN_WINDOW"], per_pair=config["LOGIN_ATTEMPTS"],
+                       per_address=config["LOGIN_ATTEMPTS_PER_ADDRESS"],
+                       per_user=config["LOGIN_ATTEMPTS_PER_USER"], max_delay=config["LOGIN_MAX_DELAY"])
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{round(seconds / 60)} minutes"
+
+
+# A browser where a user logged in before carries a signed cookie naming them, so that failures
+# from other browsers (an attacker sharing the office's address) do not keep that user out.
+KNOWN_BROWSER_COOKIE = "chorus_known"
+KNOWN_BROWSER_DAYS = 180
+KNOWN_BROWSER_NAMES = 5  # users remembered per browser (a shared office computer)
+
+
+def _browser_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="chorus-known-browser")
+
+
+def _known_browsers() -> dict[str, str]:
+    raw = request.cookies.get(KNOWN_BROWSER_COOKIE)
+    if not raw or len(raw) > 4096:
+        return {}
+    try:
+        known = _browser_signer().loads(raw, max_age=KNOWN_BROWSER_DAYS * 24 * 3600)
+    except BadSignature:
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+
+def _known_browser(name: str) -> str | None:
+    """The key of this browser for ``name`` if ``name`` logged in from it before."""
+    return _known_browsers().get(name)
+
+
+def _remember_browser(response, name: str, device: str | None) -> None:
+    import secrets
+
+    known = _known_browsers()
+    known.pop(name, None)
+    known[name] = device or secrets.token_urlsafe(16)
+    kept = dict(list(known.items())[-KNOWN_BROWSER_NAMES:])
+    response.set_cookie(KNOWN_BROWSER_COOKIE, _browser_signer().dumps(kept),
+                        max_age=KNOWN_BROWSER_DAYS * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 class LogoutForm(FlaskForm):
@@ -143,7 +194,10 @@ class LogoutForm(FlaskForm):
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
+    if current_user.session_id:
+        users().end_session(current_user.session_id)
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
@@ -169,12 +223,12 @@ def manage_users():
     if form.validate_on_submit():
         try:
             langs = parse_langs(form.langs.data) if form.langs.data.strip() else []
-            users().add(form.name.data.strip(), form.password.data, role=form.role.data, langs=langs)
+            created = users().add(form.name.data.strip(), form.password.data, role=form.role.data, langs=langs)
         except ChorusError as error:
             form.name.errors.append(str(error))
             status = 400
         else:
-            flash(f"Added {form.name.data.strip()}.")
+            flash(f"Added {created.name}.")
             return redirect(url_for("auth.manage_users"))
     elif request.method == "POST":
         status = 400

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from . import actions, extras, project, store
 from . import segments as seg
-from .store import MAX_COMMENT
+from .errors import CANNOT_WRITE, Unwritable
+from .store import Refused
 
 bp = Blueprint("review", __name__)
 
@@ -40,7 +41,8 @@ def _filter_name() -> str:
 
 @bp.route("/review/<slug>/<lang>")
 @login_required
-def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200):
+def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, kept: dict | None = None,
+         headers: dict | None = None):
     path = actions.catalog_for(slug, lang, current_user)
     lang = actions.norm_lang(lang)
     everything = seg.load(path)
@@ -66,9 +68,9 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200):
         source_direction=text_direction(project().config.source_lang),
         rows=rows, filter=chosen, counts=counts, total=len(everything),
         can_edit=current_user.can_edit(lang), can_approve=current_user.can_approve(lang),
-        form=SegmentForm(), conflict=conflict,
+        form=SegmentForm(), conflict=conflict, kept=kept, comment_length=current_app.config["COMMENT_LENGTH"],
         preview=extras.preview(project(), slug, lang, everything),
-    ), status
+    ), status, headers or {}
 
 
 @bp.route("/review/<slug>/<lang>/<seg_id>", methods=["POST"])
@@ -89,7 +91,10 @@ def save(slug: str, lang: str, seg_id: str):
             outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
     except ValueError as error:
         flash(f"Not saved: {error}.")
-        return page(slug, lang, status=400)
+        return page(slug, lang, status=400, kept={"id": seg_id, "target": target})
+    except Unwritable as error:
+        flash(f"Not saved. {CANNOT_WRITE} ({error.reason})")
+        return page(slug, lang, status=503, kept={"id": seg_id, "target": target}, headers={"Retry-After": "30"})
     if outcome.status == 409:
         mine = {"id": seg_id, "target": target, "theirs": outcome.segment}
         return page(slug, lang, conflict=mine, status=409)
@@ -107,28 +112,40 @@ def _page_url(slug: str, lang: str, seg_id: str | None) -> str:
 def comment(slug: str, lang: str, seg_id: str):
     if not SegmentForm().validate_on_submit():
         abort(400)
-    actions.editable_segment(slug, lang, seg_id, current_user)
-    lang = actions.norm_lang(lang)
-    text = request.form.get("text", "").strip()
-    if not text or len(text) > MAX_COMMENT:
-        flash(f"A comment needs some text (at most {MAX_COMMENT} characters).")
-    else:
-        store().add_comment(slug, lang, seg_id, current_user.name, text)
+    text = request.form.get("text", "")
+    try:
+        comments = actions.comment(slug, lang, seg_id, text, current_user)
+    except ValueError as error:
+        return _comment_refused(slug, lang, seg_id, text, f"Comment not added: {error}.", 400)
+    except Refused as refused:
+        return _comment_refused(slug, lang, seg_id, text, f"Comment not added: {refused}.", 429,
+                                {"Retry-After": str(refused.retry_after)} if refused.retry_after else {})
     if request.accept_mimetypes.best == "application/json":
-        return {"comments": [vars(c) for c in store().comments(slug, lang).get(seg_id, [])]}
+        return {"comments": comments}
     return redirect(_page_url(slug, lang, seg_id))
 
 
-@bp.route("/review/<slug>/<lang>/next")
+def _comment_refused(slug: str, lang: str, seg_id: str, text: str, message: str, status: int, headers=None):
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": "comment", "message": message}, status, headers or {}
+    flash(message)
+    return page(slug, lang, status=status, headers=headers,
+                kept={"id": seg_id, "comment": text})
+
+
+@bp.route("/review/<slug>/<lang>/next", methods=["GET", "POST"])
 @login_required
 def next_segment(slug: str, lang: str):
-    """Go to the next segment that needs work and that nobody else has open."""
+    """Go to the next segment that needs work and that nobody else has open; the button posts,
+    which also opens the segment for a while (a GET only looks)."""
+    if request.method == "POST" and not SegmentForm().validate_on_submit():
+        abort(400)
     lang = actions.norm_lang(lang)
-    found = actions.next_for(slug, lang, request.args.get("after"), current_user)
+    found = actions.next_for(slug, lang, request.values.get("after"), current_user)
     if found is None:
         flash("Nothing left that needs work here.")
         return redirect(_page_url(slug, lang, None))
-    if current_user.can_edit(lang):
+    if request.method == "POST" and current_user.can_edit(lang):
         store().claim(slug, lang, found.id, current_user.name)
     return redirect(_page_url(slug, lang, found.id))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import polib
 
@@ -52,12 +53,13 @@ class Segment:
     previous_source: str | None
     references: list[str]
     flags: tuple[str, ...] = ()
+    plural: bool = False  # an entry with plural forms, added by hand: shown, not edited here
 
     def as_json(self) -> dict:
         return {
             "id": self.id, "index": self.index, "source": self.source, "target": self.target,
             "state": self.state, "revision": self.revision, "kind": self.kind, "origin": self.origin,
-            "context": self.context, "previous_source": self.previous_source,
+            "context": self.context, "previous_source": self.previous_source, "plural": self.plural,
         }
 
 
@@ -68,7 +70,10 @@ def segment_id(entry: polib.POEntry) -> str:
 
 def revision(entry: polib.POEntry) -> str:
     flags = ",".join(sorted(entry.flags))
-    return hashlib.sha256(f"{entry.msgstr}\x00{flags}".encode("utf-8")).hexdigest()[:10]
+    text = entry.msgstr
+    if entry.msgid_plural:
+        text += "".join(f"\x00{key}\x00{value}" for key, value in sorted(entry.msgstr_plural.items()))
+    return hashlib.sha256(f"{text}\x00{flags}".encode("utf-8")).hexdigest()[:10]
 
 
 def block_kind(entry: polib.POEntry) -> str:
@@ -83,8 +88,12 @@ def to_segment(entry: polib.POEntry, index: int) -> Segment:
         state=catalog.state(entry), revision=revision(entry), kind=block_kind(entry),
         origin=catalog.origin(entry), context=entry.msgctxt, previous_source=entry.previous_msgid,
         references=[f"{path}:{line}" if line else path for path, line in entry.occurrences],
-        flags=tuple(entry.flags),
+        flags=tuple(entry.flags), plural=bool(entry.msgid_plural),
     )
+
+
+PLURAL = ("this entry has plural forms (msgid_plural), which the review page cannot edit yet: "
+          "edit it in a PO editor such as Poedit")
 
 
 def catalog_path(project: Project, slug: str, lang: str) -> Path:
@@ -134,17 +143,24 @@ class Change:
     after: Segment
 
 
+Journal = Callable[[polib.POFile, Change], None]
+
+
 def save(path: Path, seg_id: str, target: str, base_revision: str, user: str,
-         approve: bool = False) -> Change:
+         approve: bool = False, journal: Journal | None = None) -> Change:
     """Write a volunteer's translation: it becomes translated (or approved), never fuzzy.
 
     Raises :class:`Conflict` when the entry's revision is no longer ``base_revision``.
+    ``journal(catalog, change)`` is called under the catalog's lock just before the catalog is
+    written (to record the change in the history first); if it raises, nothing is written.
     """
     with catalog.editing(path) as po:
         entry, index = _entry(po, seg_id)
         before = to_segment(entry, index)
         if before.revision != base_revision:
             raise Conflict(before)
+        if entry.msgid_plural:
+            raise ValueError(PLURAL)
         text = clean_target(entry.msgid, target)
         if text != entry.msgstr:
             entry.msgstr = text
@@ -157,21 +173,35 @@ def save(path: Path, seg_id: str, target: str, base_revision: str, user: str,
         elif catalog.state(entry) != "approved" or text != before.target:
             catalog.set_state(entry, "translated")
         catalog.touch_revision(po, user)
-        return Change(before, to_segment(entry, index))
+        change = Change(before, to_segment(entry, index))
+        if journal is not None:
+            journal(po, change)
+        return change
 
 
-def approve(path: Path, seg_id: str, base_revision: str | None, user: str) -> Change:
-    """Mark a segment approved (it must have a translation)."""
+def approve(path: Path, seg_id: str, base_revision: str | None, user: str,
+            journal: Journal | None = None) -> Change:
+    """Mark a segment approved (it must have a translation); ``journal`` as for :func:`save`."""
     with catalog.editing(path) as po:
         entry, index = _entry(po, seg_id)
         before = to_segment(entry, index)
         if base_revision is not None and before.revision != base_revision:
             raise Conflict(before)
+        if entry.msgid_plural:
+            raise ValueError(PLURAL)
         if not entry.msgstr:
             raise ValueError("an untranslated segment cannot be approved")
         catalog.set_state(entry, "approved")
         catalog.touch_revision(po, user)
-        return Change(before, to_segment(entry, index))
+        change = Change(before, to_segment(entry, index))
+        if journal is not None:
+            journal(po, change)
+        return change
+
+
+def revisions(po: polib.POFile) -> dict[str, str]:
+    """Segment id → revision, for every live entry of a catalog."""
+    return {segment_id(entry): revision(entry) for entry in catalog.live_entries(po)}
 
 
 def _entry(po: polib.POFile, seg_id: str) -> tuple[polib.POEntry, int]:

@@ -64,7 +64,7 @@ def register(cli) -> None:
         from ..users import check_name, check_role
 
         store = _store(project)
-        check_name(name)
+        name = check_name(name)
         chosen = parse_langs(langs) if langs.strip() else []
         check_role(role, chosen)
         if exist_ok and store.get(name):
@@ -100,30 +100,36 @@ def register(cli) -> None:
     @click.argument("name")
     @project_option
     def remove(name, project):
-        """Delete the account NAME (its comments and history stay)."""
+        """Delete the account NAME: its sessions and API token end (its comments and history stay)."""
         _store(project).remove(name)
-        click.echo(f"Removed {name}.")
+        click.echo(f"Removed {name}; its sessions and API token ended.")
 
     @user.command("passwd")
     @click.argument("name")
     @_password_options
     @project_option
     def passwd(name, from_stdin, generate, project):
-        """Set a new password for NAME (open sessions of NAME end)."""
+        """Set a new password for NAME (the sessions and the API token of NAME end)."""
         store = _store(project)
         store.require(name)
         password, show = _read_password(from_stdin, generate)
         store.set_password(name, password)
-        click.echo(f"Password of {name} changed.")
+        click.echo(f"Password of {name} changed; its sessions and API token ended "
+                   f"(a new token: chorus user token {name}).")
         if show:
             click.echo(f"Password for {name} (shown only now): {password}")
 
     @user.command("token")
     @click.argument("name")
+    @click.option("--revoke", is_flag=True, help="End the API token of NAME and make no new one.")
     @project_option
-    def token(name, project):
+    def token(name, revoke, project):
         """Make a new API token for NAME (the old one stops working); printed last."""
         store = _store(project)
         store.require(name)
+        if revoke:
+            had = store.revoke_token(name)
+            click.echo(f"API token of {name} revoked." if had else f"{name} had no API token; nothing to revoke.")
+            return
         click.echo(f"API token for {name} (shown only now; send it as 'Authorization: Bearer TOKEN'): "
                    f"{store.new_token(name)}")

@@ -66,6 +66,10 @@ class Server:
     workers: int = 4
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log: Path | None = None  # the server's standard error goes here when given
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log else ""
 
     @property
     def url(self) -> str:
@@ -82,13 +86,15 @@ class Server:
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "1", "--log-level", "warning", "webui:create_app()"],
             env={**os.environ, "CHORUS_PROJECT": str(self.project.root)},
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            cwd=REPO, stdout=subprocess.DEVNULL, start_new_session=True,
+            stderr=self.log.open("ab") if self.log else subprocess.PIPE,
         )
         deadline = time.monotonic() + timeout
         with self.session() as session:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+                    said = self.process.stderr.read().decode() if self.process.stderr else self.log_text()
+                    raise RuntimeError(f"gunicorn exited: {said[-2000:]}")
                 try:
                     if session.get(f"{self.url}/api/statements", timeout=5).status_code == 200:
                         return self
@@ -129,6 +135,43 @@ class Server:
              timeout: float = 30) -> requests.Response:
         return session.put(f"{self.url}/api/statements/{slug}/{LANG}/segments/{seg_id}",
                            json={"target": target, "revision": revision}, timeout=timeout)
+
+
+def from_address(session: requests.Session, address: str) -> requests.Session:
+    """Make ``session`` connect from ``address`` (any of 127.0.0.0/8): volunteers behind
+    different addresses, or several behind one, as the server sees them."""
+    from requests.adapters import HTTPAdapter
+
+    class Bound(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["source_address"] = (address, 0)
+            super().init_poolmanager(*args, **kwargs)
+
+    session.mount("http://", Bound())
+    return session
+
+
+def form_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or \
+        re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(server: Server, session: requests.Session, name: str, password: str = PASSWORD) -> requests.Response:
+    """Log in through the form, as a browser does (the answer is not followed)."""
+    token = form_token(session.get(f"{server.url}/login", timeout=30).text)
+    return session.post(f"{server.url}/login", data={"username": name, "password": password, "csrf_token": token},
+                        allow_redirects=False, timeout=60)
+
+
+def add_user(project: Project, name: str, role: str = "translator", langs: str = LANG) -> None:
+    """An account made with the real command, as an admin would."""
+    args = [str(BIN / "chorus"), "user", "add", name, "--role", role, "--password-stdin",
+            "--project", str(project.root)]
+    if role != "coordinator":
+        args += ["--lang", langs]
+    subprocess.run(args, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
 
 
 def msgfmt_errors(path: Path) -> str:

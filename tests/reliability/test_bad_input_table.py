@@ -174,6 +174,21 @@ CLI_ROWS: dict[str, Cli] = {
 }
 
 
+# Accounts of a careless or hostile volunteer: names that pass for others, tokens that end.
+CLI_ROWS.update({
+    "user add: name with a trailing newline": Cli(["user", "add", "newbie\n", "--role", "coordinator", "--password-stdin"],
+                                                  "not a valid user name", stdin=PASSWORD + "\n"),
+    "user add: zero-width space": Cli(["user", "add", "new\u200bbie", "--role", "coordinator", "--password-stdin"],
+                                      "not a valid user name.*invisible", stdin=PASSWORD + "\n"),
+    "user add: look-alike letters of another script": Cli(["user", "add", "c\u043eord", "--role", "coordinator",
+                                                           "--password-stdin"], "not a valid user name.*look alike",
+                                                          stdin=PASSWORD + "\n"),
+    "user add: an existing name in other capitals": Cli(["user", "add", "Coord", "--role", "coordinator", "--password-stdin"],
+                                                        "too much like the existing user coord", stdin=PASSWORD + "\n"),
+    "user token --revoke: unknown user": Cli(["user", "token", "nobody", "--revoke"], "nobody"),
+})
+
+
 def expand(args: list[str], world: Path) -> list[str]:
     places = {"project": world / "project", "inputs": world / "inputs", "world": world}
     return [arg.format(**places) for arg in args]
@@ -215,6 +230,7 @@ class Web:
     csrf: bool = True
     revision: str = "current"  # "current" sends the segment's revision, anything else is sent as is
     prepare: Callable[[Path], None] | None = None
+    content_type: str | None = None  # of ``data`` (text/plain unless given)
 
 
 LONG = "x" * 20_001
@@ -270,8 +286,8 @@ WEB_ROWS: dict[str, Web] = {
                                     user="token:coord"),
     "api list: unknown statement": Web("GET", "/api/statements/no-such/es/segments", 404, "", user="token:coord"),
     "api get: unknown segment": Web("GET", "/api/statements/{slug}/es/segments/ffffffffffff", 404, "", user="token:coord"),
-    "api put: not JSON": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "JSON object", user="token:coord",
-                             data=b"target=Hola"),
+    "api put: not JSON": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 415, '"error": ?"unsupported_media_type".*JSON object',
+                             user="token:coord", data=b"target=Hola"),
     "api put: target not a string": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "must be a string",
                                         user="token:coord", json={"target": 3}),
     "api put: no revision": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "revision",
@@ -294,6 +310,98 @@ WEB_ROWS: dict[str, Web] = {
                                      user="token:coord", json={}),
     "api next: unknown language": Web("GET", "/api/statements/{slug}/xx/next", 404, "", user="token:coord"),
 }
+
+
+# --- a careless or hostile volunteer: accounts, limits, JSON errors, honest saves ----------------
+
+PLURAL_MSGID = "One comrade stands with us"
+
+
+def plural_entry():
+    import polib
+
+    return polib.POEntry(msgid=PLURAL_MSGID, msgid_plural="{n} comrades stand with us",
+                         msgstr_plural={0: "Un compañero", 1: "{n} compañeros", 2: "{n} compañeros"})
+
+
+def add_plural_entry(world: Path) -> None:
+    """A plural entry added by hand (Chorus never makes one): shown, but not editable here."""
+    from chorus import catalog
+
+    path = world / "project" / "translations" / SLUG / "es.po"
+    po = catalog.read(path)
+    po.insert(0, plural_entry())
+    catalog.write(po, path)
+
+
+def _plural_ids() -> tuple[str, str]:
+    from webui.segments import revision, segment_id
+
+    return segment_id(plural_entry()), revision(plural_entry())
+
+
+PLURAL_SEG, PLURAL_REVISION = _plural_ids()
+
+
+def full_of_comments(world: Path) -> None:
+    """The first segment has as many comments as a segment takes (50, from several people)."""
+    import sqlite3
+    import time
+
+    from webui.segments import load
+
+    seg_id = load(world / "project" / "translations" / SLUG / "es.po")[0].id
+    with sqlite3.connect(world / "project" / ".chorus" / "instance" / "webui.sqlite") as db:
+        db.executemany("INSERT INTO comments (slug, lang, segment, user, text, at) VALUES (?, ?, ?, ?, ?, ?)",
+                       [(SLUG, "es", seg_id, f"volunteer{n % 7}", f"note {n}", time.time() - 7200) for n in range(50)])
+
+
+DEEP = b"[" * 1000 + b"]" * 1000
+WEB_ROWS.update({
+    "users: zero-width name": Web("POST", "/users", 400, "not a valid user name",
+                                  form={"name": "ri\u200bta", "password": PASSWORD, "role": "translator", "langs": "es"}),
+    "users: look-alike of an existing name": Web("POST", "/users", 400, "not a valid user name",
+                                                 form={"name": "tr\u0430du", "password": PASSWORD, "role": "translator",
+                                                       "langs": "es"}),
+    # every API error is JSON
+    "api: unknown route": Web("GET", "/api/no-such-thing", 404, '"error": ?"not_found"', user="token:coord"),
+    "api: wrong method": Web("DELETE", "/api/statements", 405, '"error": ?"method_not_allowed"', user="token:coord"),
+    "api put: JSON nested 1,000 deep": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400,
+                                           '"error": ?"bad_request".*nested too deeply', user="token:coord", data=DEEP,
+                                           content_type="application/json"),
+    "api put: broken JSON": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, '"error": ?"bad_request".*not valid JSON',
+                                user="token:coord", data=b'{"target": "Hola", ', content_type="application/json"),
+    "api put: body over the limit": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 413, '"error": ?"request_entity_too_large"',
+                                        user="token:coord", data=b'{"target": "' + b"x" * (1024 * 1024) + b'"}',
+                                        content_type="application/json"),
+    "api approve: broken JSON": Web("POST", "/api/statements/{slug}/es/segments/{seg}/approve", 400, "not valid JSON",
+                                    user="token:coord", data=b"{", content_type="application/json"),
+    "api put: plural entry": Web("PUT", f"/api/statements/{{slug}}/es/segments/{PLURAL_SEG}", 400, "plural forms",
+                                 user="token:coord", json={"target": "Un camarada"}, revision=PLURAL_REVISION,
+                                 prepare=add_plural_entry),
+    "review save: plural entry": Web("POST", f"/review/{{slug}}/es/{PLURAL_SEG}", 400, "plural forms",
+                                     form={"target": "Un camarada"}, revision=PLURAL_REVISION, prepare=add_plural_entry),
+    # comments: length, count per segment (rate: tests/reliability/test_hostile_volunteer.py)
+    "review comment: empty": Web("POST", "/review/{slug}/es/{seg}/comment", 400, "needs some text", form={"text": "  "}),
+    "review comment: too long": Web("POST", "/review/{slug}/es/{seg}/comment", 400, "at most 2000 characters",
+                                    form={"text": "y" * 2001}),
+    "review comment: segment full": Web("POST", "/review/{slug}/es/{seg}/comment", 429, "the most it takes",
+                                        form={"text": "one more"}, prepare=full_of_comments),
+    "api comment: too long": Web("POST", "/api/statements/{slug}/es/segments/{seg}/comments", 400, "at most 2000 characters",
+                                 user="token:coord", json={"text": "y" * 2001}),
+    "api comment: not a string": Web("POST", "/api/statements/{slug}/es/segments/{seg}/comments", 400, "must be a string",
+                                     user="token:coord", json={"text": ["a"]}),
+    "api comment: segment full": Web("POST", "/api/statements/{slug}/es/segments/{seg}/comments", 429,
+                                     '"error": ?"too_many_requests".*the most it takes', user="token:coord",
+                                     json={"text": "one more"}, prepare=full_of_comments),
+    "api comment: translator, other language": Web("POST", "/api/statements/{slug}/fr/segments/{seg}/comments", 403,
+                                                   '"error": ?"forbidden"', user="token:tradu", json={"text": "hola"}),
+    # "next" opens a segment only on POST
+    "review next: POST without CSRF token": Web("POST", "/review/{slug}/es/next", 400, "expired|sent from elsewhere",
+                                                form={}, csrf=False),
+    "api next: POST, unknown statement": Web("POST", "/api/statements/no-such/es/next", 404, '"error": ?"not_found"',
+                                             user="token:coord", json={}),
+})
 
 
 def first_segment(project_dir: Path) -> tuple[str, str]:
@@ -352,7 +460,7 @@ def test_bad_web_input_is_refused_cleanly(name, world):
         headers["X-CSRFToken"] = token
     response = client.open(row.path.format(slug=SLUG, seg=seg_id), method=row.method, headers=headers,
                            data=row.data if row.data is not None else body, json=payload,
-                           content_type="text/plain" if row.data is not None else None)
+                           content_type=(row.content_type or "text/plain") if row.data is not None else None)
     text = response.get_data(as_text=True)
     assert response.status_code == row.status, text[:800]
     assert "Traceback" not in text

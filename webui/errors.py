@@ -1,0 +1,111 @@
+"""How the web UI answers when something goes wrong: a JSON object (``error`` and ``message``)
+for the API and for scripts that ask for JSON, a page for browsers; never a traceback.
+
+Storage that cannot be written (a full disk, a file system turned read-only) is a ``503``
+whose message says so and that nothing was saved, so the page keeps the volunteer's text and
+they can try again, instead of a generic ``500`` that tempts them to retry into a conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from chorus.errors import ChorusError
+
+log = logging.getLogger(__name__)
+
+CANNOT_WRITE = "The server cannot write right now; your text is kept in this page. Try again in a moment."
+CANNOT_READ = "The server cannot read its files right now. Try again in a moment."
+PAGE_MESSAGES = {
+    400: "The request was not understood.",
+    403: "You may not do this here.",
+    404: "There is nothing here.",
+    405: "This address does not take that method.",
+    413: "That is too large.",
+    415: "That kind of content is not taken here.",
+    429: "Too many requests: wait a little and try again.",
+    500: "Something went wrong on the server. The error is in the server's log.",
+}
+
+
+class Unwritable(Exception):
+    """Nothing was written: the catalog or the instance folder cannot be written now."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def storage_reason(error: BaseException) -> str:
+    """What went wrong with the storage, in a few words (no paths)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, Unwritable):
+        return error.reason
+    return str(error).split("\n")[0][:200]
+
+
+def wants_json() -> bool:
+    return (request.path.startswith("/api/") or request.blueprint == "api"
+            or request.accept_mimetypes.best == "application/json")
+
+
+def answer(code: int, error: str, message: str, headers: dict | None = None):
+    if wants_json():
+        return {"error": error, "message": message}, code, headers or {}
+    return render_template("error.html", code=code, message=message), code, headers or {}
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if wants_json():
+            return {"error": "csrf", "message": error.description}, 400
+        return render_template("error.html", code=400, message="The form expired or was sent from elsewhere. "
+                               "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error  # redirects raised by routing
+        name = (error.name or str(error.code)).lower().replace(" ", "_")
+        headers = dict(error.get_headers()) if error.code in (405, 429) else {}
+        headers.pop("Content-Type", None)
+        if wants_json():
+            return {"error": name, "message": error.description or PAGE_MESSAGES.get(error.code, name)}, \
+                error.code, headers
+        message = PAGE_MESSAGES.get(error.code, error.description)
+        if error.code in (400, 415, 429) and error.description and not _default_description(error):
+            message = error.description
+        return render_template("error.html", code=error.code, message=message), error.code, headers
+
+    @app.errorhandler(ChorusError)
+    def chorus_error(error):
+        return answer(503, "chorus", str(error))
+
+    @app.errorhandler(Unwritable)
+    def unwritable(error):
+        log.error("not written: %s", error.reason)
+        return answer(503, "storage", f"{CANNOT_WRITE} ({error.reason})", {"Retry-After": "30"})
+
+    @app.errorhandler(sqlite3.Error)
+    @app.errorhandler(OSError)
+    def storage_error(error):
+        reason = storage_reason(error)
+        log.error("storage failed on %s %s: %s", request.method, request.path, reason)
+        writing = request.method not in ("GET", "HEAD", "OPTIONS")
+        return answer(503, "storage", f"{CANNOT_WRITE if writing else CANNOT_READ} ({reason})", {"Retry-After": "30"})
+
+    @app.errorhandler(Exception)
+    def internal_error(error):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return answer(500, "internal", PAGE_MESSAGES[500])
+
+
+def _default_description(error: HTTPException) -> bool:
+    return error.description == type(error).description
