@@ -62,6 +62,7 @@ def answer(code: int, error: str, message: str, headers: dict | None = None):
 
 
 def install(app: Flask) -> None:
+    app.logger  # noqa: B018 — sets up Flask's log handler, which this module's log goes through
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if wants_json():
@@ -90,7 +91,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Unwritable)
     def unwritable(error):
-        log.error("not written: %s", error.reason)
+        log.error("not written (%s %s): %s", request.method, request.path, error.reason)
         return answer(503, "storage", f"{CANNOT_WRITE} ({error.reason})", {"Retry-After": "30"})
 
     @app.errorhandler(sqlite3.Error)
