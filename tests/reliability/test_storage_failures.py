@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -124,59 +125,45 @@ def warm(jail: Jail) -> None:
 # --- the failures --------------------------------------------------------------------------------
 
 
-def test_a_full_disk_refuses_saves_honestly(jail):
-    warm(jail)
-    for name in ("instance", "translations", "project"):
-        jail.do(f"fill {name}")
+@dataclass
+class Failure:
+    breaking: list[str]  # jail commands, in order
+    mending: list[str]
+    all_refused: bool  # every save must be refused (else: each one honest, at least one refused)
+
+
+FULL = ("instance", "translations", "project")
+FAILURES = {
+    "a full disk": Failure([f"fill {name}" for name in FULL], [f"free {name}" for name in FULL], False),
+    # the catalogs have room, the history has none: no save may reach a catalog without its history
+    "no room for the history": Failure(["fill instance"], ["free instance"], False),
+    "read-only catalogs": Failure(["ro translations"], ["rw translations"], True),
+    "a server started on read-only storage": Failure(["stop", "ro translations", "ro instance", "start"],
+                                                     ["stop", "rw instance", "rw translations", "start"], True),
+}
+
+
+@contextmanager
+def broken(jail: Jail, failure: Failure):
+    for command in failure.breaking:
+        jail.do(command)
     try:
-        done = attempts(jail, 6, "disco lleno")
+        yield
     finally:
-        for name in ("instance", "translations", "project"):
-            jail.do(f"free {name}")
-    assert_honest(jail, done)
-    assert_saves_again(jail)
+        for command in failure.mending:
+            jail.do(command)
 
 
-def test_history_that_cannot_be_written_keeps_the_catalog_unwritten(jail):
-    """The catalogs have room, the instance folder (history) has none: no save may reach the
-    catalog without its history row."""
+@pytest.mark.parametrize("name", FAILURES, ids=list(FAILURES))
+def test_saves_are_honest_when_storage_fails(jail, name):
+    failure = FAILURES[name]
     warm(jail)
-    jail.do("fill instance")
-    try:
-        done = attempts(jail, 6, "sin historia")
-    finally:
-        jail.do("free instance")
-    assert_honest(jail, done)
-    assert_saves_again(jail)
-
-
-def test_read_only_catalogs_leave_no_history(jail):
-    warm(jail)
-    jail.do("ro translations")
-    try:
-        done = attempts(jail, 4, "solo lectura")
-    finally:
-        jail.do("rw translations")
-    assert_honest(jail, done)
-    assert all(response.status_code == 503 for _, _, response in done)
-    assert_saves_again(jail)
-
-
-def test_a_server_started_on_read_only_storage_says_so(jail):
-    jail.do("stop")
-    jail.do("ro translations")
-    jail.do("ro instance")
-    jail.do("start")
-    try:
-        done = attempts(jail, 3, "arranque en solo lectura")
+    with broken(jail, failure):
+        done = attempts(jail, 5, name)
         page = requests.get(f"{jail.url}/login", timeout=30)
-    finally:
-        jail.do("stop")
-        jail.do("rw instance")
-        jail.do("rw translations")
-        jail.do("start")
     assert page.status_code in (200, 503) and "Traceback" not in page.text
-    assert all(response.status_code == 503 for _, _, response in done), [r.status_code for _, _, r in done]
+    if failure.all_refused:
+        assert [response.status_code for _, _, response in done] == [503] * len(done)
     assert_honest(jail, done)
     assert_saves_again(jail)
 
@@ -187,13 +174,10 @@ def test_the_page_keeps_the_text_and_shows_why(jail):
     assert login(jail, session, "writer").status_code == 302
     segment = next(jail.untouched)
     page = session.get(f"{jail.url}/review/{jail.slug}/{LANG}", timeout=30).text
-    jail.do("fill instance")
-    try:
+    with broken(jail, FAILURES["no room for the history"]):
         response = session.post(f"{jail.url}/review/{jail.slug}/{LANG}/{segment['id']}", timeout=60,
                                 data={"csrf_token": form_token(page), "revision": segment["revision"],
                                       "target": "Texto que no se pierde", "action": "save"})
-    finally:
-        jail.do("free instance")
     assert response.status_code == 503
     assert PHRASE in response.text
     assert re.search(rf'<textarea id="t-{segment["id"]}"[^>]*>Texto que no se pierde</textarea>', response.text)
@@ -223,15 +207,12 @@ def test_the_review_page_shows_why_and_keeps_the_text(jail):
         page.goto(f"{jail.url}/review/{jail.slug}/{LANG}?filter=all")
         page.focus(f"#t-{segment['id']}")
         page.keyboard.type("Lo que escribí con cuidado")
-        jail.do("fill instance")
-        try:
+        with broken(jail, FAILURES["no room for the history"]):
             page.keyboard.press("Control+Enter")
             status = page.locator(f"#seg-{segment['id']} [data-role=status]")
             expect(status).to_contain_text(PHRASE)
             expect(page.locator(f"#t-{segment['id']}")).to_have_value("Lo que escribí con cuidado")
             expect(page.locator(f"#seg-{segment['id']} [data-role=badge]")).to_have_text("untranslated")
-        finally:
-            jail.do("free instance")
         page.focus(f"#t-{segment['id']}")
         page.keyboard.press("Control+Enter")
         expect(status).to_have_text("Saved")
