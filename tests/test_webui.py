@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import polib
 import pytest
 
 from chorus import catalog
+from chorus.errors import ChorusError
 from chorus.ingest import apply, plan_add
 from chorus.project import Project
 from chorus.users import UserStore
@@ -208,6 +210,97 @@ def test_removed_user_is_logged_out(app, web_project):
     client = logged_in(app, "ana")
     UserStore.for_project(web_project).remove("ana")
     assert client.get("/").status_code == 302
+
+
+def login_from(client, name: str, address: str, password: str = PASSWORD):
+    client.environ_base["REMOTE_ADDR"] = address
+    return login(client, name, password)
+
+
+def test_guesses_from_many_addresses_slow_one_name_down_not_its_known_browser(web_project):
+    app = create_app(web_project.root, {"TESTING": True, "LOGIN_MAX_DELAY": 1})
+    known = app.test_client()
+    assert login_from(known, "ana", "10.0.0.1").status_code == 302
+    known.post("/logout", data={"csrf_token": page_token(known)})
+    for number in range(30):  # 5 guesses from each of 6 addresses: each pair at its limit, the name at 30
+        assert login_from(app.test_client(), "ana", f"10.0.1.{number // 5}", "wrong password").status_code == 401
+    assert login_from(app.test_client(), "ana", "10.0.1.0").status_code == 429  # that pair waits 15 minutes
+    newcomer = app.test_client()
+    slowed = login_from(newcomer, "ana", "10.0.2.1")
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "1"
+    assert "wait 1 second" in slowed.get_data(as_text=True)
+    assert login_from(known, "ana", "10.0.0.1").status_code == 302  # the browser ana used before: at once
+    time.sleep(1.1)
+    assert login_from(newcomer, "ana", "10.0.2.1").status_code == 302  # a new one: after the wait
+
+
+def test_sessions_end_at_logout_and_expire(app, web_project):
+    client = logged_in(app, "ana")
+    copied = app.test_client()  # another machine, with the session cookie copied from ana's browser
+    copied.set_cookie("chorus_session", client.get_cookie("chorus_session").value)
+    assert copied.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": page_token(client)})
+    assert copied.get("/").status_code == 302
+    accounts = UserStore.for_project(web_project)
+    assert accounts.sessions("ana") == 0
+    ended = accounts.open_session("ana", lifetime=-1)
+    assert accounts.by_session(ended) is None
+    assert accounts.by_session(accounts.open_session("ana")).name == "ana"
+
+
+def test_user_names_are_one_written_form_without_look_alikes(app, web_project):
+    accounts = UserStore.for_project(web_project)
+    assert accounts.add("\uff46\uff49\uff4f\uff4e\uff41", PASSWORD, role="coordinator").name == "fiona"  # full-width
+    assert login(app.test_client(), "\uff41\uff4e\uff41").status_code == 302  # ana, typed full-width
+    for bad in ("ana\n", "ana\u200b", "\u0430na", "Ana", "ANA", " ana", "ana\u202e", "", "x" * 65, "\u0301a"):
+        with pytest.raises(ChorusError, match="not a valid user name"):
+            accounts.add(bad, PASSWORD, role="coordinator")
+    assert accounts.add("\u0c35\u0c3f\u0c1c\u0c2f", PASSWORD, role="coordinator").name == "\u0c35\u0c3f\u0c1c\u0c2f"
+    assert accounts.add("o'brien-2", PASSWORD, role="coordinator").name == "o'brien-2"
+
+
+def test_unexpected_errors_are_json_for_the_api_and_a_page_for_browsers(web_project):
+    app = create_app(web_project.root)
+
+    def crash():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/api/crash", "api_crash", crash)
+    app.add_url_rule("/crash", "crash", crash)
+    client = app.test_client()
+    api = client.get("/api/crash")
+    assert api.status_code == 500 and api.get_json() == {
+        "error": "internal", "message": "Something went wrong on the server. The error is in the server's log."}
+    page = client.get("/crash")
+    assert page.status_code == 500 and page.mimetype == "text/html" and "a bug" not in page.get_data(as_text=True)
+
+
+def test_comments_through_the_api(app):
+    client = logged_in(app, "ana")
+    item = segments_of(client)[0]
+    url = f"/api/statements/{SLUG}/es/segments/{item['id']}/comments"
+    response = client.post(url, json={"text": "  ¿puerto o muelle?  "}, headers={"X-CSRFToken": page_token(client)})
+    assert response.status_code == 201
+    assert [(c["user"], c["text"]) for c in response.get_json()["comments"]] == [("ana", "¿puerto o muelle?")]
+    assert client.post(url, json={"text": "no token"}).status_code == 400
+
+
+def test_a_comment_refused_keeps_its_text_on_the_page(app):
+    client = logged_in(app, "ana")
+    item = segments_of(client)[0]
+    response = client.post(f"/review/{SLUG}/es/{item['id']}/comment",
+                           data={"csrf_token": page_token(client), "text": "w" * 2001})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "at most 2000 characters" in html and re.search(r'name="text"[^>]*>w{2001}</textarea>', html)
+
+
+def test_next_by_post_opens_the_segment(app):
+    ana, rita = logged_in(app, "ana"), logged_in(app, "rita")
+    items = segments_of(ana)
+    chosen = rita.post(f"/api/statements/{SLUG}/es/next", headers={"X-CSRFToken": page_token(rita)}).get_json()
+    assert chosen["next"] == items[0]["id"]
+    assert ana.get(f"/api/statements/{SLUG}/es/next").get_json()["next"] == items[1]["id"]
 
 
 def test_security_headers(app):
