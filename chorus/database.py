@@ -33,6 +33,9 @@ def connect(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
             time.sleep(0.05)
 
 
+_inherited: list[sqlite3.Connection] = []
+
+
 class Shared:
     """One connection per thread and process to one SQLite file, opened on first use and kept
     (a server answers many requests; opening the file, switching to WAL and creating the tables
@@ -65,8 +68,11 @@ class Shared:
             inode = None
         if current is not None and local.pid == os.getpid() and local.inode == inode:
             return current
-        if current is not None and local.pid == os.getpid():
-            current.close()
+        if current is not None:
+            if local.pid == os.getpid():
+                current.close()
+            else:  # made before a fork: never closed here, where it is only a copy of the parent's
+                _inherited.append(current)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = connect(self.path)
         try:

@@ -20,7 +20,9 @@ from chorus.errors import ChorusError
 log = logging.getLogger(__name__)
 
 CANNOT_WRITE = "The server cannot write right now; your text is kept in this page. Try again in a moment."
+CANNOT_WRITE_ELSE = "The server cannot write right now. Try again in a moment."
 CANNOT_READ = "The server cannot read its files right now. Try again in a moment."
+SAVES = {"api.put_segment", "api.approve_segment", "review.save", "api.add_comment", "review.comment"}
 PAGE_MESSAGES = {
     400: "The request was not understood.",
     403: "You may not do this here.",
@@ -99,8 +101,11 @@ def install(app: Flask) -> None:
     def storage_error(error):
         reason = storage_reason(error)
         log.error("storage failed on %s %s: %s", request.method, request.path, reason)
-        writing = request.method not in ("GET", "HEAD", "OPTIONS")
-        return answer(503, "storage", f"{CANNOT_WRITE if writing else CANNOT_READ} ({reason})", {"Retry-After": "30"})
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            message = CANNOT_READ
+        else:
+            message = CANNOT_WRITE if request.endpoint in SAVES else CANNOT_WRITE_ELSE
+        return answer(503, "storage", f"{message} ({reason})", {"Retry-After": "30"})
 
     @app.errorhandler(Exception)
     def internal_error(error):

@@ -55,6 +55,8 @@ def _migrate(db: sqlite3.Connection) -> None:
                 if "duplicate column" not in str(error):  # another worker added it meanwhile
                     raise
     db.execute("CREATE INDEX IF NOT EXISTS history_pending ON history (slug, lang) WHERE pending = 1")
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'failed_logins'").fetchone():
+        db.execute("DROP TABLE IF EXISTS failed_logins")  # counted after the password check: replaced
 
 
 def _lazy(db: sqlite3.Connection) -> None:
