@@ -182,10 +182,12 @@ def a_flood_of_comments_is_bounded(server: Server) -> None:
         return tab.post(url.format(segments[number % 5]["id"]), allow_redirects=False, timeout=60,
                         data={"csrf_token": token, "text": f"{number} " + "z" * 1990}).status_code
 
+    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(post, range(300)))
-    assert codes.count(302) == 10, codes
-    assert codes.count(429) == 290
+    minutes = int((time.monotonic() - started) // 60)  # on a slow machine the minute's quota comes back
+    assert 10 <= codes.count(302) <= 10 * (1 + minutes), codes
+    assert codes.count(429) == 300 - codes.count(302)
     too_long = session.post(url.format(segments[6]["id"]), data={"csrf_token": token, "text": "z" * 4000},
                             allow_redirects=False, timeout=60)
     assert too_long.status_code == 400
