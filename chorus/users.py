@@ -187,7 +187,7 @@ class UserStore:
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when the password matches, else None (same work either way)."""
         name = normalize_name(name)
-        user = self.get(name) if name_problem(name) is None else None
+        user = self.get(name) if 1 <= len(name) <= MAX_NAME else None
         stored = user.password_hash if user else _dummy_hash()
         ok = check_password_hash(stored, password[:MAX_PASSWORD])
         return user if ok and user else None
