@@ -239,9 +239,9 @@ def report(volunteers, rounds, workers, segment_count, elapsed, saves, gets, sta
         f"{won} saved, {refused} answered 409, {other} other.",
         f"Catalogs pass `msgfmt -c` afterwards: {'yes' if msgfmt_ok else 'NO'}. Errors: {len(errors)}.",
         "",
-        "A save costs a file lock, a parse of the catalog, an atomic write with fsync and a history row,"
-        " so it is slower than a GET; the lock is per catalog, so volunteers on different statements"
-        " do not wait for each other.",
+        "A save costs a file lock, a parse of the catalog, a history row written before the catalog and"
+        " confirmed after it, and an atomic write with fsync, so it is slower than a GET; the lock is per"
+        " catalog, so volunteers on different statements do not wait for each other.",
     ]
     if errors:
         lines += ["", "First errors:", *[f"- {error}" for error in errors[:5]]]
