@@ -303,6 +303,23 @@ def test_next_by_post_opens_the_segment(app):
     assert ana.get(f"/api/statements/{SLUG}/es/next").get_json()["next"] == items[1]["id"]
 
 
+def test_a_plural_entry_added_by_hand_is_shown_not_edited(app, web_project):
+    path = web_project.catalog_path(SLUG, "es")
+    po = catalog.read(path)
+    po.insert(0, polib.POEntry(msgid="One dock", msgid_plural="{n} docks", msgstr_plural={0: "", 1: "", 2: ""}))
+    catalog.write(po, path)
+    client = logged_in(app, "ana")
+    plural = segments_of(client)[0]
+    assert plural["plural"] is True
+    response = put(client, plural["id"], "Un muelle", plural["revision"], token=page_token(client))
+    assert response.status_code == 400 and "plural forms" in response.get_json()["message"]
+    assert catalog.read(path).find("One dock").msgstr_plural == {0: "", 1: "", 2: ""}
+    html = client.get(f"/review/{SLUG}/es").get_data(as_text=True)
+    article = html.split(f'id="seg-{plural["id"]}"')[1].split("</article>")[0]
+    assert "readonly" in article and "edit it in a PO editor" in article
+    assert client.get(f"/api/statements/{SLUG}/es/next").get_json()["next"] != plural["id"]
+
+
 def test_security_headers(app):
     response = logged_in(app, "ana").get("/")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]

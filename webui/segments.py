@@ -213,7 +213,8 @@ def _entry(po: polib.POFile, seg_id: str) -> tuple[polib.POEntry, int]:
 
 def next_segment(segments: list[Segment], after: str | None, states: tuple[str, ...],
                  taken: set[str] = frozenset()) -> Segment | None:
-    """The first segment after ``after`` (wrapping around) in ``states`` that nobody else has open."""
+    """The first segment after ``after`` (wrapping around) in ``states`` that nobody else has open
+    (entries with plural forms are skipped: they are not edited here)."""
     start = 0
     if after:
         for segment in segments:
@@ -222,6 +223,6 @@ def next_segment(segments: list[Segment], after: str | None, states: tuple[str, 
                 break
     ordered = segments[start:] + segments[:start]
     for segment in ordered:
-        if segment.id != after and segment.state in states and segment.id not in taken:
+        if segment.id != after and segment.state in states and segment.id not in taken and not segment.plural:
             return segment
     return None
