@@ -1,8 +1,21 @@
 """Split text into sentence segments, language aware.
 
-sentencex does the heavy lifting (fast, maintained, ~300 languages). Around it we correct the
-cases it gets wrong in statements: abbreviations it does not know ("Ft.", "bn.", French "M."),
-sentences in parentheses, spaced four-dot ellipses and inline numbered or lettered lists.
+sentencex proposes the boundaries (fast, maintained, ~300 languages). Chorus then decides every
+period that sentencex cut at, and every one it passed over before an upper-case word, from
+per-language data (``chorus.segment_data``: CLDR's sentence-break suppressions, the Moses
+non-breaking prefixes, pySBD's abbreviation lists and our own titles, units and ordinals):
+
+- titles and their like never end a sentence (``Muy Hble. Sr. Presidente``, ``Ks. Jankowski``);
+- initials do not either (``І. П. Єрмолюк``, ``Je suis E. Macron``), nor an ordinal number in a
+  language that writes one with a period (``In der 1. Bundesliga``);
+- a period before a lower-case word or a comma seldom ends a sentence (``20 proc. społeczeństwa``);
+- abbreviations that can end a sentence do before an upper-case word: ``etc.``, units after a
+  number (``A alergat 50 m. Deja``), acronyms (``Jeg bor i E.U. Hvad med dig?``);
+- an ellipsis before an upper-case word ends one, and so does a stop with no space after it
+  between two words (``no.Not really.``), but never inside an address (``Foo?Bar@example.com``).
+
+Around that we keep what statements need: sentences in parentheses, spaced four-dot ellipses,
+closing markup (``**Berlin.**``) and inline numbered or lettered lists.
 
 Splitting is lossless: the pieces join back into the input exactly.
 
@@ -10,6 +23,8 @@ Splitting is lossless: the pieces join back into the input exactly.
 ['Stop the attacks. ', 'Now!']
 >>> segments("Ft. Worth stands with us. So do we.", "en")
 ['Ft. Worth stands with us.', 'So do we.']
+>>> segments("Prezydent ma 20 proc. poparcia. To mało.", "pl")
+['Prezydent ma 20 proc. poparcia.', 'To mało.']
 """
 
 from __future__ import annotations
@@ -19,38 +34,26 @@ from functools import lru_cache
 
 import sentencex
 
-# Abbreviations that never end a sentence: the next word always belongs to the same sentence.
-_TITLES = {
-    "en": "Mr Mrs Ms Dr Prof Gen Col Capt Lt Sgt Rev Hon Sen Rep Gov Ft Mt St Jr Sr No Nos vs",
-    "fr": "M MM Mme Mmes Mlle Mlles Dr Pr Me Mgr St Ste av bd",
-    "es": "Sr Sra Srta Sres Dr Dra Ud Uds Lic Ing Prof Av Gral",
-    "de": "Hr Fr Dr Prof Nr Str Hl St",
-    "ca": "Sr Sra Dr Dra",
-    "it": "Sig Sigg Dott Prof Avv Ing",
-    "pt": "Sr Sra Dr Dra Prof",
-}
-# Abbreviations that may end a sentence: joined to what follows only when it starts in lower case
-# or with a digit.
-_UNITS = "bn mn tn km kg etc approx ca cf vol pp fig"
+from chorus.segment_data import LanguageData, language_data
 
 _LIST_MARKER = re.compile(r"(?:[•⁃\-*]\s*)?(\d{1,3}|[a-zA-Z])(\.\)|\.|\))\s")
 _MARKER_ONLY = re.compile(r"(?:[•⁃\-*]\s*)?(?:\d{1,3}|[a-zA-Z])[.)]{1,2}\s*")
 _CLOSING_PAREN = re.compile(r"[.!?]\)(?=\s+[\"'“‘(]?[A-ZÀ-Þ])")
 _FOUR_DOTS_AT_END = re.compile(r"\w\.(\s\.\s\.\s\.\s+)$")
-
-
-@lru_cache(maxsize=64)
-def _titles(lang: str) -> frozenset[str]:
-    base = _base_lang(lang)
-    return frozenset(_TITLES.get(base, "").split() + _TITLES["en"].split())
-
-
-_UNIT_SET = frozenset(_UNITS.split())
 _SENTENCE_END = frozenset(".!?…")
 _BULLETS = frozenset("•⁃-*")
 _MARKER_ENDS = frozenset(".)")
 _CLOSERS = frozenset("*_~`)]”’»\"'")
 _LEADING_CLOSER = re.compile(r"[*_~`)\]”’»\"']+(?:\s+|$)")
+
+# Between a sentence's last word and the next sentence's first letter.
+_TRAILING = "\"'”’»«›)]*_`~¹²³⁴⁵⁶⁷⁸⁹⁰"  # closing quotes and brackets, markup, footnote marks
+_STOPS = frozenset(".!?…" + _TRAILING)
+_OPENING = "\"'“‘«„‚»›([{¿¡*_`-–—"  # what may open a sentence before its first letter
+_TOKEN_STOP = frozenset(" \t\n\r\u00a0\u202f([{\"«„“‘»")
+_NOT_STARTS = frozenset(",;:)]}%")
+_ROMAN = frozenset("IVXLC")
+_NUMBER_ENDS = frozenset("0123456789°")
 
 
 def segments(text: str, lang: str) -> list[str]:
@@ -72,17 +75,21 @@ def split_sentences(text: str, lang: str) -> list[str]:
 
 
 def _split_item(text: str, lang: str) -> list[str]:
-    pieces = sentencex.segment(_base_lang(lang), text)
+    base = _base_lang(lang)
+    pieces = sentencex.segment(base, text)
     if not isinstance(pieces, list):
         pieces = list(pieces)
-    if len(pieces) == 1 and pieces[0][:1] != "(":
-        return pieces if pieces[0] == text else [text]
     if sum(map(len, pieces)) != len(text):  # never trust a library with the user's text
-        bounds = sentencex.get_sentence_boundaries(_base_lang(lang), text)
+        bounds = sentencex.get_sentence_boundaries(base, text)
         pieces = _rebuild_from_offsets(text, bounds)
     if not pieces:
         return [text]
-    pieces = _correct_boundaries(pieces, _titles(lang))
+    rules = _rules(base)
+    cuts = _decide(text, pieces, rules)
+    if len(cuts) == 0 and text[:1] != "(":
+        return [text]
+    pieces = _cut(text, *cuts)
+    pieces = _correct_boundaries(pieces)
     # The rarer corrections run only when a quick scan says they could apply.
     if "(" in text:
         pieces = _split_after_parenthesis(pieces)
@@ -96,21 +103,216 @@ def _base_lang(lang: str) -> str:
     return lang.replace("-", "_").split("_")[0].lower() or "en"
 
 
+class _Rules:
+    """A language's data and the patterns that find the periods sentencex passed over."""
+
+    def __init__(self, data: LanguageData):
+        self.data = data
+        ends = "".join(re.escape(c) for c in ".!?…" + data.terminators)
+        # A stop and white space before what may start a sentence: candidates sentencex may
+        # have passed over. (Cuts it made are always reconsidered.)
+        self.spaced = re.compile(rf"(?:[{ends}])[{re.escape(_TRAILING)}]*\s+(?=[{re.escape(_OPENING)}]*\w)")
+        # A stop between two words with no space: "world.Today", "România!Acum".
+        self.unspaced = re.compile(r"(?<=[^\W\d_]{2})[.!?](?=[^\W\d_])")
+
+
+@lru_cache(maxsize=64)
+def _rules(lang: str) -> _Rules:
+    return _Rules(language_data(lang))
+
+
+def _decide(text: str, pieces: list[str], rules: _Rules) -> list[int]:
+    """Offsets where sentences start: sentencex's cuts and the candidates it passed over, each
+    decided from the language's data."""
+    proposed, offset = set(), 0
+    for piece in pieces[:-1]:
+        offset += len(piece)
+        cut = offset
+        while cut < len(text) and text[cut] in _TRAILING and text[cut - 1] in _STOPS:
+            cut += 1  # "**Berlin.**" + " We": the closing markup belongs to the first sentence
+        while cut < len(text) and text[cut] in " \t\u00a0\u202f" and cut > offset:
+            cut += 1
+        proposed.add(cut)
+    candidates = set(proposed)
+    if ". " in text or "… " in text or rules.data.terminators:
+        candidates.update(match.end() for match in rules.spaced.finditer(text))
+    if any(c in text for c in ".!?") and rules.unspaced.search(text):
+        candidates.update(match.end() for match in rules.unspaced.finditer(text))
+    return [cut for cut in sorted(candidates) if 0 < cut < len(text)
+            and _starts_sentence(text, cut, cut in proposed, rules.data)]
+
+
+def _starts_sentence(text: str, cut: int, proposed: bool, data: LanguageData) -> bool:
+    """Whether a sentence starts at ``cut``; ``proposed``: sentencex cut there."""
+    end = cut
+    while end and text[end - 1].isspace():
+        end -= 1
+    spaced = end < cut
+    if "\n\n" in text[end:cut]:
+        return True  # a paragraph break ends a sentence, whatever came before
+    stop = end
+    while stop and text[stop - 1] in _TRAILING:
+        stop -= 1
+    if not stop:
+        return proposed
+    mark = text[stop - 1]
+    if mark not in _SENTENCE_END and mark not in data.terminators:
+        return proposed  # a line break or something sentencex knows: keep its decision
+    nxt = cut
+    while nxt < len(text) and text[nxt] in _OPENING:
+        nxt += 1
+    first = text[nxt:nxt + 1]
+    if not first or first in _NOT_STARTS:
+        return False
+    if not spaced:
+        return _unspaced_stop(text, stop, cut, first, data)
+    if mark == "…" or text[stop - 3:stop] == "...":
+        return not first.islower() if first.isalpha() else proposed
+    if mark in data.terminators:
+        return True
+    if mark != ".":
+        return proposed
+    return _period_ends(text, stop - 1, nxt, proposed, data)
+
+
+def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageData) -> bool:
+    """'world.Today' ends a sentence; 'G.Oueddei', 'EE.UU.', 'a@b.com' do not."""
+    if not first.isupper():
+        return False
+    left = text.rfind(" ", 0, stop) + 1
+    right = text.find(" ", cut)
+    chunk = text[left:right if right >= 0 else len(text)]
+    if "@" in chunk or "://" in chunk or "www." in chunk:
+        return False
+    word = text[left:stop - 1]
+    return len(word) >= 2 and word.isalpha() and word.islower() and word not in data.abbreviations
+
+
+def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageData) -> bool:
+    """Decide a period followed by white space; ``nxt``: where the next sentence's first letter
+    or digit would be."""
+    start = dot
+    while start and text[start - 1] not in _TOKEN_STOP:
+        start -= 1
+    token = text[start:dot]
+    if not token or not token[-1].isalnum():
+        return proposed
+    # The word itself: "l'Inst" -> "Inst" (not "bin’s" -> "s"), "[27]див" -> "див", and
+    # "30°C" -> "C" after a number.
+    core = token
+    quote = max(token.rfind("'"), token.rfind("’"))
+    if 0 <= quote < len(token) - 1 and token[quote + 1].isupper():
+        core = token[quote + 1:]
+    lead = 0
+    while lead < len(core) and not core[lead].isalpha():
+        lead += 1
+    after_number = core[lead - 1:lead] in _NUMBER_ENDS if lead else _after_number(text, start)
+    if 0 < lead < len(core) and not any(c.isdigit() for c in core[:lead]):
+        core = core[lead:]  # "[27]див" keeps its digits out of the way; "1a" stays whole
+    elif lead and after_number and core[lead:].lower() in data.units and not text[nxt].islower():
+        return True  # "30°C. Este", "100m. Then"
+    word = core.lower()
+    pair = _pair(text, start, word)
+    first = text[nxt]
+    if first.islower():
+        if len(core) <= 5 or word in data.abbreviations or "." in core:
+            return False
+        return proposed
+    if first.isdigit() or _roman_at(text, nxt):
+        if word in data.ends or pair in data.ends:
+            return True
+        if word in data.abbreviations or pair in data.abbreviations:
+            return False
+        return proposed
+    # An upper-case letter, or a letter of a script without case.
+    if word in data.ends or pair in data.ends:
+        return True
+    if word in data.units and after_number:
+        return True
+    if pair in data.titles:
+        return False
+    next_is_part = _acronym_part_at(text, nxt)  # "HH." in "DD. HH.", "П." in "І. П."
+    if len(core) == 1 and core.isupper():
+        return proposed if word in data.words else False  # an initial, unless a word ("I")
+    if "." in core:  # J.E., Л.Н. (initials); E.U., S.U.A., ș.a.m.d. (acronyms)
+        if next_is_part:
+            return False
+        if word in data.titles or word in data.words:
+            return proposed
+        parts = core.split(".")
+        return not (len(parts) == 2 and all(len(p) == 1 and p.isupper() for p in parts))
+    if core.isdigit():
+        if data.ordinal_dot and len(core) <= 3 and _free_number(text, start):
+            return False
+        return proposed
+    if word in data.titles:
+        return False
+    if word in data.abbreviations:
+        return True
+    if len(core) <= 3 and core.isupper() and core.isalpha():  # EE. UU., DD. HH.
+        if next_is_part:
+            return False
+        if _after_initial(text, start):
+            return True
+    return proposed
+
+
+def _pair(text: str, start: int, word: str) -> str:
+    """Two-word abbreviations ("т. п.", "z. B.", "p. ej."): the word before, its period, ours."""
+    before = text[max(0, start - 12):start].rstrip()
+    if not before.endswith(".") or not before[:-1].strip():
+        return ""
+    return f"{before[:-1].rsplit(None, 1)[-1].lower()}. {word}"
+
+
+def _acronym_part_at(text: str, at: int) -> bool:
+    """An upper-case letter or three and a period at ``at``: 'HH.', 'П.'."""
+    end = at
+    while end < len(text) and end - at < 4 and text[end].isupper():
+        end += 1
+    return at < end and text[end:end + 1] == "."
+
+
+def _roman_at(text: str, at: int) -> bool:
+    """A Roman numeral at ``at`` ('cap. IX', 'pp. XI-XII')."""
+    end = at
+    while end < len(text) and text[end] in _ROMAN:
+        end += 1
+    return at < end and (end == len(text) or not text[end].isalpha())
+
+
+def _after_initial(text: str, start: int) -> bool:
+    """The token at ``start`` follows an initial or a short abbreviation ('EE. UU.', 'І. П.')."""
+    before = text[max(0, start - 5):start].rstrip()
+    if not before.endswith("."):
+        return False
+    last = before.rsplit(None, 1)[-1]
+    return 2 <= len(last) <= 4 and last[:-1].isalpha() and last[:-1].isupper()
+
+
+def _after_number(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start].rstrip()
+    return bool(before) and before[-1].isdigit()
+
+
+def _free_number(text: str, start: int) -> bool:
+    """A number that stands alone ('im 13. Jahrhundert'), not the end of '3.10.' or 'Jahr10.'."""
+    return not start or text[start - 1] in " \u00a0(\n"
+
+
 def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
     cuts = sorted({b["end_index"] for b in bounds if 0 < b["end_index"] < len(text)})
     edges = [0, *cuts, len(text)]
     return [text[a:b] for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
-    """One pass over the cuts sentencex made: join pieces cut after an abbreviation or a lone
-    list marker, and move closing markup ('**Berlin.** We') to the sentence it closes."""
+def _correct_boundaries(pieces: list[str]) -> list[str]:
+    """Join pieces cut after a lone list marker, and move closing markup ('**Berlin.** We') to
+    the sentence it closes."""
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
-        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or (
-            previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, titles)
-        ):
+        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous):
             merged[-1] = previous + piece
             continue
         if piece[0] in _CLOSERS and previous[-1:] in _SENTENCE_END:
@@ -122,22 +324,6 @@ def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
                     continue
         merged.append(piece)
     return merged
-
-
-def _ends_in_abbreviation(previous: str, piece: str, titles: frozenset[str]) -> bool:
-    stripped = previous.rstrip()
-    if stripped[-1:] != "." or len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
-        return False
-    word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1 : -1]
-    if not word.isalpha():
-        return False
-    first = piece.lstrip()[:1]
-    if word in titles:
-        return bool(first)
-    starts_low = first.islower() or first.isdigit()
-    return starts_low and (word.lower() in _UNIT_SET or len(word) == 1 and word.islower())
-
-
 def _split_after_parenthesis(pieces: list[str]) -> list[str]:
     """'(This stands alone.) Next sentence.' ends a sentence at the closing parenthesis."""
     result = []
