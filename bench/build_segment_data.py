@@ -83,8 +83,11 @@ def pysbd_lists() -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def clean(words) -> list[str]:
-    return sorted({w.strip().rstrip(".").lower() for w in words if w.strip().rstrip(".")})
+def clean(words, lower: bool = False) -> list[str]:
+    """Without the final period; CLDR and Moses entries keep their case (ICU and Moses match
+    them case-sensitively: "All." is in CLDR's English list, "all." is not)."""
+    cleaned = (w.strip().rstrip(".") for w in words)
+    return sorted({w.lower() if lower else w for w in cleaned if w})
 
 
 def main() -> None:
@@ -94,12 +97,13 @@ def main() -> None:
         plain, numeric = moses.get(lang, ([], []))
         lists = sbd.get(lang, {})
         entry = {
-            # never ends a sentence, whatever follows
-            "titles": clean(cldr.get(lang, []) + plain + lists.get("prepositive", [])),
+            # never ends a sentence before an upper-case word (CLDR, Moses: their own meaning)
+            "titles": clean(cldr.get(lang, []) + plain),
             # does not end a sentence before a number
-            "numeric": clean(numeric + lists.get("numeric", [])),
-            # an abbreviation: does not end a sentence before a lower-case word or a number
-            "abbreviations": clean(lists.get("abbreviations", [])),
+            "numeric": clean(numeric) + clean(lists.get("numeric", []), lower=True),
+            # an abbreviation (pySBD, any case): does not end a sentence before a lower-case
+            # word or a number
+            "abbreviations": clean(lists.get("abbreviations", []) + lists.get("prepositive", []), lower=True),
         }
         if any(entry.values()):
             data[lang] = entry

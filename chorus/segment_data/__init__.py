@@ -4,6 +4,9 @@
 segmentation (CLDR's sentence-break suppressions, the Moses non-breaking prefixes, pySBD's
 abbreviation lists); ``chorus.json`` holds Chorus's own additions. Words are stored lower-case and
 without their final period; an abbreviation of two words keeps its inner space (``"т. п"``).
+Our own lists are lower-case and match a word in any case; the generated titles keep the case
+CLDR and Moses give them and match only that case (CLDR suppresses a break after "All." but
+not after "all.").
 
 >>> data = language_data("de")
 >>> "prof" in data.titles, data.ordinal_dot
@@ -43,13 +46,15 @@ def language_data(lang: str) -> LanguageData:
     sources, own = _tables()
     generated, added, common = sources.get(lang, {}), own.get(lang, {}), own["*"]
 
-    def words(key: str, *tables: dict) -> frozenset[str]:
-        return frozenset(word.lower() for table in tables for word in table.get(key, ()))
+    def words(key: str, *tables: dict, lower: bool = True) -> frozenset[str]:
+        return frozenset(word.lower() if lower else word for table in tables for word in table.get(key, ()))
 
     ends = words("ends", common, added)
     units = words("units", common, added) - words("titles", added)
-    titles = words("titles", generated, added) - ends
-    numeric = words("numeric", generated, added)
+    # Generated titles and numeric prefixes keep their case (CLDR and Moses match them so);
+    # ours are lower-case and match any case.
+    titles = (words("titles", generated, lower=False) | words("titles", common, added)) - ends
+    numeric = words("numeric", generated, lower=False) | words("numeric", added)
     return LanguageData(
         titles=titles,
         numeric=numeric,
