@@ -30,6 +30,7 @@ Splitting is lossless: the pieces join back into the input exactly.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from functools import lru_cache
 
@@ -40,12 +41,17 @@ from chorus.segment_data import LanguageData, language_data
 _LIST_MARKER = re.compile(r"(?:[•⁃\-*]\s*)?(\d{1,3}|[a-zA-Z])(\.\)|\.|\))\s")
 _MARKER_ONLY = re.compile(r"(?:[•⁃\-*]\s*)?(?:\d{1,3}|[a-zA-Z])[.)]{1,2}\s*")
 _CLOSING_PAREN = re.compile(r"[.!?]\)(?=\s+[\"'“‘(]?[A-ZÀ-Þ])")
-_OPENING_PAREN = re.compile(r"\((?:(?<=^\()|(?<=[.!?]\s\())")  # a sentence in parentheses
 _FOUR_DOTS_AT_END = re.compile(r"\w\.(\s\.\s\.\s\.\s+)$")
 _SENTENCE_END = frozenset(".!?…")
 _CLOSING_QUOTES = "\"')]”’»"
 _OPENING_QUOTES = "\"'(“‘«„"
 _QUOTES = _CLOSING_QUOTES + _OPENING_QUOTES
+_HEAD = operator.itemgetter(0)
+_TAIL = operator.itemgetter(slice(-24, None))
+# The end of a piece: a word of two letters or more or a number, a period, spaces.
+_PLAIN_END = re.compile(r"(?:^|(?<=[\0\s]))([^\W\d_]{2,}|\d+)\. +(?=\0|$)")
+_SHORT_UPPER_END = re.compile(r"(?:^|(?<=[\0\s]))[^\W\d_a-z]{2,3}\. +(?=\0|$)")  # "EE. UU."
+_PLAIN_ENDS = (". ", "! ", "? ")
 _SPACES = frozenset(" \t\u00a0\u202f")
 _SPACES_NL = frozenset(" \t\n\r\u00a0\u202f")
 _BULLETS = frozenset("•⁃-*")
@@ -94,7 +100,7 @@ def _split_item(text: str, lang: str) -> list[str]:
                 and text[:1] != "(":
             return [text]  # one sentence by sentencex, and no stop inside that it passed over
         pieces = [text]
-    cuts = _decide(text, pieces, rules)
+    cuts = None if _plain_cuts(text, pieces, rules) else _decide(text, pieces, rules)
     if cuts is None:  # sentencex's cuts stand: only a lone list marker may need joining
         if len(pieces) > 1 and min(map(len, pieces)) <= 8:
             pieces = _correct_boundaries(pieces)
@@ -105,7 +111,8 @@ def _split_item(text: str, lang: str) -> list[str]:
     else:
         pieces = [text]
     # The rarer corrections run only when a quick scan says they could apply.
-    if "(" in text and _OPENING_PAREN.search(text):
+    if "(" in text and (text[:1] == "(" or ". (" in text or "? (" in text or "! (" in text
+                        or "\n(" in text):  # a sentence may open with a parenthesis
         pieces = _split_after_parenthesis(pieces)
     if ". . ." in text:
         pieces = _move_spaced_ellipsis(pieces)
@@ -144,6 +151,27 @@ def _rules(lang: str) -> _Rules:
     return _Rules(base) if base == lang else _rules(base)
 
 
+def _plain_cuts(text: str, pieces: list[str], rules: _Rules) -> bool:
+    """The quick path, for the common case, in string operations that run at C speed: sentencex
+    cut only after ". ", "! " or "? " before an upper-case letter or a digit, each ". " after a
+    plain word (two letters or more, not an abbreviation, a unit or a short acronym) or a number,
+    and there is no other stop in the text. Then each decision would be sentencex's own."""
+    if not rules.quick_single or "…" in text \
+            or not all(map(str.endswith, pieces[:-1], itertools.repeat(_PLAIN_ENDS))):
+        return False
+    periods = sum(map(str.endswith, pieces[:-1], itertools.repeat(". ")))
+    if text.count(". ") != periods + text.endswith(". "):
+        return False  # a ". " inside a piece: sentencex passed over it
+    starts = "".join(map(_HEAD, pieces[1:]))
+    if not (starts.isalnum() and (starts.isupper() or starts.isdigit())):
+        return False
+    tails = "\0".join(map(_TAIL, pieces[:-1]))
+    words = _PLAIN_END.findall(tails)
+    return len(words) == periods and not _SHORT_UPPER_END.search(tails) \
+        and rules.known.isdisjoint(map(str.lower, words)) \
+        and not (rules.data.ordinal_dot and any(map(str.isdigit, words)))
+
+
 def _decide(text: str, pieces: list[str], rules: _Rules) -> list[int] | None:
     """Offsets where sentences start, or None where sentencex's cuts stand as they are: its cuts
     and the stops it passed over, each decided from the language's data.
@@ -161,7 +189,8 @@ def _decide(text: str, pieces: list[str], rules: _Rules) -> list[int] | None:
                 word = text[text.rfind(" ", 0, cut - 2) + 1:cut - 2]
                 if word.isalpha():
                     if len(word) == 1:
-                        if first.isupper() and word.isupper() and word.lower() not in data.words:
+                        if first.isupper() and word.isupper() and word.lower() not in data.words \
+                                and not data.starters:
                             continue  # an initial: "Jonas E. Smith"
                     elif (len(word) > 3 or not word.isupper()) and word.lower() not in known:
                         cuts.append(cut)
@@ -256,7 +285,7 @@ def _starts_sentence(text: str, cut: int, proposed: bool, data: LanguageData) ->
     if not first or first in _NOT_STARTS:
         return False
     if not spaced:
-        return _unspaced_stop(text, stop, cut, first, data)
+        return _unspaced_stop(text, stop, cut, first, data) if mark in ".!?" else proposed
     if mark == "…" or text[stop - 3:stop] == "...":
         if text[stop:stop + 1] == "]":  # "[...]" marks an omission, not an end
             return proposed
@@ -278,6 +307,9 @@ def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageDat
     if "@" in chunk or "://" in chunk or "www." in chunk:
         return False
     word = text[left:stop - 1]
+    unit = word.lstrip("0123456789,.°")
+    if unit.lower() in data.units and (unit != word or _after_number(text, left)):
+        return True  # "30°C.W skład", "w 1939 r.To był"
     return len(word) >= 2 and word.isalpha() and word.islower() and word not in data.abbreviations
 
 
@@ -300,7 +332,7 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     while lead < len(core) and not core[lead].isalpha():
         lead += 1
     after_number = core[lead - 1:lead] in _NUMBER_ENDS if lead else _after_number(text, start)
-    if 0 < lead < len(core) and not any(c.isdigit() for c in core[:lead]):
+    if 0 < lead < len(core) and (core[lead - 1] == "]" or not any(c.isdigit() for c in core[:lead])):
         core = core[lead:]  # "[27]див" keeps its digits out of the way; "1a" stays whole
     elif lead and after_number and core[lead:].lower() in data.units and not text[nxt].islower():
         return True  # "30°C. Este", "100m. Then"
@@ -325,11 +357,18 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     if pair in data.titles:
         return False
     next_is_part = _acronym_part_at(text, nxt)  # "HH." in "DD. HH.", "П." in "І. П."
+    # Before a frequent first word of a sentence, an initial, a title or an acronym ends one:
+    # "група В. Усі віруси", "Jeg bor i E.U. Hvad med dig?", "з див. І кращого".
+    starter = bool(data.starters) and _starter_at(text, nxt, data)
     if len(core) == 1 and core.isupper():
+        if starter:
+            return True
         return proposed if word in data.words else False  # an initial, unless a word ("I")
     if "." in core:  # J.E., Л.Н. (initials); E.U., S.U.A., ș.a.m.d. (acronyms)
         if next_is_part:
             return False
+        if starter:
+            return True
         if core in data.titles or word in data.titles or word in data.words:
             return proposed
         parts = core.split(".")
@@ -339,7 +378,7 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
             return False
         return proposed
     if core in data.titles or word in data.titles:
-        return False
+        return starter
     if len(core) <= 3 and core.isupper() and core.isalpha():  # EE. UU., DD. HH.
         if next_is_part:
             return False
@@ -348,6 +387,14 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     if word in data.abbreviations or core in data.abbreviations:
         return True
     return proposed
+
+
+def _starter_at(text: str, at: int, data: LanguageData) -> bool:
+    """A frequent first word of a sentence at ``at``, as a whole word (not an initial: "А. Б.")."""
+    end = at
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return end > at and text[end:end + 1] != "." and text[at:end].lower() in data.starters
 
 
 def _pair(text: str, start: int, word: str) -> str:

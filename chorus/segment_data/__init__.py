@@ -31,6 +31,7 @@ class LanguageData:
     ordinal_dot: bool  # "13. Juni": a number and a period is an ordinal
     terminators: str  # characters besides . ! ? … that end a sentence
     words: frozenset[str]  # look like initials but are not ("I", "U.S.")
+    starters: frozenset[str]  # frequent first words of a sentence ("Але", "Zaś", "Hvad")
 
 
 @lru_cache(maxsize=1)
@@ -64,4 +65,5 @@ def language_data(lang: str) -> LanguageData:
         ordinal_dot=lang in own["ordinal_dot"],
         terminators=own["terminators"].get(lang, ""),
         words=words("words", common, added),
+        starters=words("starters", added),
     )
