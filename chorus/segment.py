@@ -47,11 +47,12 @@ _CLOSING_QUOTES = "\"')]”’»"
 _OPENING_QUOTES = "\"'(“‘«„"
 _QUOTES = _CLOSING_QUOTES + _OPENING_QUOTES
 _HEAD = operator.itemgetter(0)
-_TAIL = operator.itemgetter(slice(-24, None))
-# The end of a piece: a word of two letters or more or a number, a period, spaces.
-_PLAIN_END = re.compile(r"(?:^|(?<=[\0\s]))([^\W\d_]{2,}|\d+)\. +(?=\0|$)")
-_SHORT_UPPER_END = re.compile(r"(?:^|(?<=[\0\s]))[^\W\d_a-z]{2,3}\. +(?=\0|$)")  # "EE. UU."
-_PLAIN_ENDS = (". ", "! ", "? ")
+_LAST_WORD = operator.itemgetter(slice(-26, -2))  # before the final ". " of a piece
+_THIRD = operator.itemgetter(2)
+_REPEAT_PLAIN_ENDS = itertools.repeat((". ", "! ", "? "))
+_REPEAT_PERIOD = itertools.repeat(". ")
+_REPEAT_SPACE = itertools.repeat(" ")
+_REPEAT_QUOTES = itertools.repeat("\"'”’»)“‘«„(")
 _SPACES = frozenset(" \t\u00a0\u202f")
 _SPACES_NL = frozenset(" \t\n\r\u00a0\u202f")
 _BULLETS = frozenset("•⁃-*")
@@ -95,21 +96,20 @@ def _split_item(text: str, lang: str) -> list[str]:
         pieces = list(pieces)
     if sum(map(len, pieces)) != len(text):  # never trust a library with the user's text
         pieces = _rebuild_from_offsets(text, sentencex.get_sentence_boundaries(rules.lang, text))
-    if len(pieces) <= 1:
-        if rules.quick_single and text.find(". ", 0, len(text) - 2) < 0 and "…" not in text \
-                and text[:1] != "(":
-            return [text]  # one sentence by sentencex, and no stop inside that it passed over
-        pieces = [text]
-    cuts = None if _plain_cuts(text, pieces, rules) else _decide(text, pieces, rules)
-    if cuts is None:  # sentencex's cuts stand: only a lone list marker may need joining
-        if len(pieces) > 1 and min(map(len, pieces)) <= 8:
-            pieces = _correct_boundaries(pieces)
-    elif cuts:
-        pieces = _correct_boundaries(_cut(text, *cuts))
-    elif text[:1] != "(":
-        return [text]
+    if len(pieces) <= 1 and text[:1] != "(" and (rules.data.lean or rules.quick(text)
+                                                 and text.find(". ", 0, len(text) - 2) < 0):
+        return [text]  # one sentence by sentencex, and no stop inside that it passed over
+    if rules.data.lean:  # sentencex decides; Chorus joins after titles and abbreviations
+        pieces = _correct_boundaries(pieces, rules.data)
     else:
-        pieces = [text]
+        cuts = None if len(pieces) > 1 and _plain_cuts(text, pieces, rules) else _decide(text, pieces, rules)
+        if cuts is None:  # sentencex's cuts stand: only a lone list marker may need joining
+            if min(map(len, pieces)) <= 8:
+                pieces = _correct_boundaries(pieces)
+        elif cuts:
+            pieces = _correct_boundaries(_cut(text, *cuts))
+        else:
+            pieces = [text]
     # The rarer corrections run only when a quick scan says they could apply.
     if "(" in text and (text[:1] == "(" or ". (" in text or "? (" in text or "! (" in text
                         or "\n(" in text):  # a sentence may open with a parenthesis
@@ -140,8 +140,15 @@ class _Rules:
         # A stop between two words with no space: "world.Today", "România!Acum". sentencex
         # finds these in English itself (the Golden Rules show it), so English skips the scan.
         self.unspaced = None if lang == "en" else re.compile(r"[.!?](?=[^\W\d_])")
-        # A piece without ". " inside needs no decision (no terminator of its own, no scan).
-        self.quick_single = self.unspaced is None and not data.terminators
+
+
+
+    def quick(self, text: str) -> bool:
+        """No ellipsis, no stop of the language's own, no stop between two words: only ". ",
+        "! " and "? " can end a sentence in ``text``."""
+        return "…" not in text and not (self.data.terminators and any(
+            mark in text for mark in self.data.terminators)) and not (
+            self.unspaced is not None and self.unspaced.search(text))
 
 
 @lru_cache(maxsize=64)
@@ -153,21 +160,23 @@ def _rules(lang: str) -> _Rules:
 
 def _plain_cuts(text: str, pieces: list[str], rules: _Rules) -> bool:
     """The quick path, for the common case, in string operations that run at C speed: sentencex
-    cut only after ". ", "! " or "? " before an upper-case letter or a digit, each ". " after a
-    plain word (two letters or more, not an abbreviation, a unit or a short acronym) or a number,
-    and there is no other stop in the text. Then each decision would be sentencex's own."""
-    if not rules.quick_single or "…" in text \
-            or not all(map(str.endswith, pieces[:-1], itertools.repeat(_PLAIN_ENDS))):
+    cut only after ". ", "! " or "? " before an upper-case letter or a digit, each time after a
+    plain word (letters or a number, not an abbreviation, a unit or an upper-case acronym), and
+    there is no other stop in the text. Then each decision would be sentencex's own."""
+    ends = pieces[:-1]
+    if not rules.quick(text) or not all(map(str.endswith, ends, _REPEAT_PLAIN_ENDS)):
         return False
-    periods = sum(map(str.endswith, pieces[:-1], itertools.repeat(". ")))
-    if text.count(". ") != periods + text.endswith(". "):
+    if text.count(". ") != sum(map(str.endswith, ends, _REPEAT_PERIOD)) + text.endswith(". "):
         return False  # a ". " inside a piece: sentencex passed over it
     starts = "".join(map(_HEAD, pieces[1:]))
+    if "(" in starts:  # "(The" starts a sentence as "The" does
+        starts = "".join(piece[1:2] if piece[0] == "(" else piece[0] for piece in pieces[1:])
     if not (starts.isalnum() and (starts.isupper() or starts.isdigit())):
         return False
-    tails = "\0".join(map(_TAIL, pieces[:-1]))
-    words = _PLAIN_END.findall(tails)
-    return len(words) == periods and not _SHORT_UPPER_END.search(tails) \
+    words = list(map(str.strip, map(_THIRD, map(str.rpartition, map(_LAST_WORD, ends), _REPEAT_SPACE)),
+                     _REPEAT_QUOTES))  # '"Library".' -> 'Library'
+    return "".join(words).isalnum() and min(map(len, filter(str.isalpha, words)), default=2) > 1 \
+        and all(len(word) > 3 for word in words if word.isupper()) \
         and rules.known.isdisjoint(map(str.lower, words)) \
         and not (rules.data.ordinal_dot and any(map(str.isdigit, words)))
 
@@ -446,13 +455,15 @@ def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
     return [text[a:b] for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _correct_boundaries(pieces: list[str]) -> list[str]:
-    """Join pieces cut after a lone list marker, and move closing markup ('**Berlin.** We') to
-    the sentence it closes."""
+def _correct_boundaries(pieces: list[str], data: LanguageData | None = None) -> list[str]:
+    """Join pieces cut after a lone list marker (and, given a language's data, after one of its
+    titles, or before a lower-case word or a number after one of its abbreviations), and move
+    closing markup ('**Berlin.** We') to the sentence it closes."""
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
-        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous):
+        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or data is not None and (
+                previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, data)):
             merged[-1] = previous + piece
             continue
         if piece[0] in _CLOSERS and previous[-1:] in _SENTENCE_END:
@@ -464,6 +475,24 @@ def _correct_boundaries(pieces: list[str]) -> list[str]:
                     continue
         merged.append(piece)
     return merged
+
+
+def _ends_in_abbreviation(previous: str, piece: str, data: LanguageData) -> bool:
+    """The lean path's test: 'Ft. Worth' (a title), 'bn. was' (an abbreviation before a
+    lower-case word or a number)."""
+    stripped = previous.rstrip()
+    if len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
+        return False
+    word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1:-1]
+    if not word.isalpha():
+        return False
+    first = piece.lstrip()[:1]
+    if len(word) > 1 and (word in data.titles or word.lower() in data.own_titles):
+        return bool(first)  # (initials are sentencex's to judge: "you and I. Did you")
+    return (first.islower() or first.isdigit()) and (
+        word.lower() in data.abbreviations or len(word) == 1 and word.islower())
+
+
 def _split_after_parenthesis(pieces: list[str]) -> list[str]:
     """'(This stands alone.) Next sentence.' ends a sentence at the closing parenthesis."""
     result = []

@@ -32,6 +32,8 @@ class LanguageData:
     terminators: str  # characters besides . ! ? … that end a sentence
     words: frozenset[str]  # look like initials but are not ("I", "U.S.")
     starters: frozenset[str]  # frequent first words of a sentence ("Але", "Zaś", "Hvad")
+    own_titles: frozenset[str]  # our titles alone (lower-case), for the lean path
+    lean: bool  # sentencex's own rules decide; Chorus joins only after titles and abbreviations
 
 
 @lru_cache(maxsize=1)
@@ -66,4 +68,6 @@ def language_data(lang: str) -> LanguageData:
         terminators=own["terminators"].get(lang, ""),
         words=words("words", common, added),
         starters=words("starters", added),
+        own_titles=words("titles", common, added),
+        lean=lang in own["lean"],
     )
