@@ -53,6 +53,7 @@ _REPEAT_PLAIN_ENDS = itertools.repeat((". ", "! ", "? "))
 _REPEAT_PERIOD = itertools.repeat(". ")
 _REPEAT_SPACE = itertools.repeat(" ")
 _REPEAT_QUOTES = itertools.repeat("\"'”’»)“‘«„(")
+_UNUSUAL_SPACE = re.compile(r"[^\S \t\n\r]")  # no-break, thin, ideographic spaces, ...
 _SPACES = frozenset(" \t\u00a0\u202f")
 _SPACES_NL = frozenset(" \t\n\r\u00a0\u202f")
 _BULLETS = frozenset("•⁃-*")
@@ -91,11 +92,7 @@ def split_sentences(text: str, lang: str) -> list[str]:
 
 def _split_item(text: str, lang: str) -> list[str]:
     rules = _rules(lang)
-    pieces = sentencex.segment(rules.lang, text)
-    if not isinstance(pieces, list):
-        pieces = list(pieces)
-    if sum(map(len, pieces)) != len(text):  # never trust a library with the user's text
-        pieces = _rebuild_from_offsets(text, sentencex.get_sentence_boundaries(rules.lang, text))
+    pieces = _proposals(rules.lang, text)
     if len(pieces) <= 1 and text[:1] != "(" and (rules.data.lean or rules.quick(text)
                                                  and text.find(". ", 0, len(text) - 2) < 0):
         return [text]  # one sentence by sentencex, and no stop inside that it passed over
@@ -117,6 +114,36 @@ def _split_item(text: str, lang: str) -> list[str]:
     if ". . ." in text:
         pieces = _move_spaced_ellipsis(pieces)
     return pieces
+
+
+def _proposals(lang: str, text: str) -> list[str]:
+    """sentencex's pieces of ``text``, never trusted blindly with the user's text: they must join
+    back into it, and a panic of the library (it has one on "M\u00a0.") is not the user's
+    problem: the text is split again with its unusual spaces made plain (same offsets), or kept
+    whole."""
+    try:
+        pieces = sentencex.segment(lang, text)
+        if not isinstance(pieces, list):
+            pieces = list(pieces)
+        if sum(map(len, pieces)) != len(text):
+            pieces = _rebuild_from_offsets(text, sentencex.get_sentence_boundaries(lang, text))
+        return pieces or [text]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a Rust panic arrives as pyo3's PanicException
+        plain = _UNUSUAL_SPACE.sub(" ", text)
+        if plain == text:
+            return [text]
+        try:
+            pieces = sentencex.segment(lang, plain)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: B036
+            return [text]
+        edges = list(itertools.accumulate(map(len, pieces)))
+        if not edges or edges[-1] != len(text):
+            return [text]
+        return _cut(text, *edges[:-1])
 
 
 @lru_cache(maxsize=64)
@@ -316,6 +343,8 @@ def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageDat
     if "@" in chunk or "://" in chunk or "www." in chunk:
         return False
     word = text[left:stop - 1]
+    if len(word) == 1 and word.isupper() and data.starters and _starter_at(text, cut, data):
+        return True  # "zmienna A.Zaś to" (but "G.Oueddei", "Є.Бакуліна" are initials)
     unit = word.lstrip("0123456789,.°")
     if unit.lower() in data.units and (unit != word or _after_number(text, left)):
         return True  # "30°C.W skład", "w 1939 r.To był"

@@ -115,3 +115,10 @@ prose = st.lists(
 @given(text=prose, lang=st.sampled_from(["uk", "pl", "es", "ca", "ro", "de", "da", "ar", "ru", "pt-BR"]))
 def test_segmentation_never_loses_or_duplicates_a_character(text, lang):
     assert "".join(split_sentences(text, lang)) == text
+
+
+@pytest.mark.parametrize("text", ["Plan M\u00a0. Next step.", "M\u00a0.", "Точка М\u00a0. Далі."])
+def test_a_panic_of_sentencex_is_not_the_users_problem(text):
+    """sentencex panics on a letter, a no-break space and a period; the split stays lossless."""
+    for lang in ("en", "uk", "kk"):
+        assert "".join(split_sentences(text, lang)) == text
