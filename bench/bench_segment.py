@@ -260,15 +260,19 @@ def main() -> None:
     multilingual = [(text, lang) for _, lang, text, _, _ in rows if lang != "en"]
     mixed = {name: throughput(lambda item, split=split: split(item[0], item[1]), multilingual)
              for name, split in (("chorus", segments), ("sentencex", sentencex_split))}
-    met = golden["chorus"] == len(GOLDEN_EN_RULES) and speeds["chorus"][0] >= 50 and not low and not below_floor
+    targets = [
+        ("48/48 English Golden Rules", golden["chorus"] == len(GOLDEN_EN_RULES)),
+        ("at least 50 MB/s (median)", speeds["chorus"][0] >= 50),
+        (f"at least {TARGET:.0%} on every language", not low),
+        (f"no language under {FLOOR:.0%}", not below_floor),
+    ]
     lines += ["", f"The {len(multilingual)} multilingual cases, one call each (every period decided from "
               f"the data): chorus {mixed['chorus'][0]:.2f} MB/s median, sentencex {mixed['sentencex'][0]:.2f} "
               f"({mixed['chorus'][0] / mixed['sentencex'][0]:.2f}×; short texts, and sentencex takes some "
               "0.5 ms a call in Catalan and Danish)."]
     lines += ["", f"Lossless split (`split_sentences`, what ingest uses): {lossless[0]:.1f} MB/s median, "
               f"{lossless[1]:.1f} MB/s best.",
-              f"Targets: 48/48 Golden Rules, at least 50 MB/s, at least {TARGET:.0%} on every language and none "
-              f"under {FLOOR:.0%}: {'met' if met else 'NOT met'}."]
+              "Targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in targets) + "."]
     report = "\n".join(lines) + "\n"
     print(report)
     out = Path(__file__).resolve().parent / "results" / "segment.md"
