@@ -54,6 +54,8 @@ _REPEAT_PERIOD = itertools.repeat(". ")
 _REPEAT_SPACE = itertools.repeat(" ")
 _REPEAT_QUOTES = itertools.repeat("\"'”’»)“‘«„(")
 _UNUSUAL_SPACE = re.compile(r"[^\S \t\n\r]")  # no-break, thin, ideographic spaces, ...
+_CLOSING_BRACKETS = frozenset(")]")
+_CLOSED_PERIODS = tuple(f".{closer} " for closer in ")]\"»”’'")  # "(2008 р.) У"
 _SPACES = frozenset(" \t\u00a0\u202f")
 _SPACES_NL = frozenset(" \t\n\r\u00a0\u202f")
 _BULLETS = frozenset("•⁃-*")
@@ -171,11 +173,13 @@ class _Rules:
 
 
     def quick(self, text: str) -> bool:
-        """No ellipsis, no stop of the language's own, no stop between two words: only ". ",
-        "! " and "? " can end a sentence in ``text``."""
-        return "…" not in text and not (self.data.terminators and any(
-            mark in text for mark in self.data.terminators)) and not (
-            self.unspaced is not None and self.unspaced.search(text))
+        """No ellipsis, no period before a closing quote or bracket, no stop of the language's
+        own, no stop between two words: only ". ", "! " and "? " can end a sentence in ``text``."""
+        if "…" in text or any(stop in text for stop in _CLOSED_PERIODS):
+            return False
+        if self.data.terminators and any(mark in text for mark in self.data.terminators):
+            return False
+        return self.unspaced is None or not self.unspaced.search(text)
 
 
 @lru_cache(maxsize=64)
@@ -237,9 +241,10 @@ def _decide(text: str, pieces: list[str], rules: _Rules) -> list[int] | None:
         cut = _normalize_cut(text, cut)
         if cut < len(text) and (_plain_end(text, cut, data) or _starts_sentence(text, cut, True, data)):
             cuts.append(cut)
-    inner = text.count(". ") > sum(text.startswith(". ", cut - 2) for cut in edges) + text.endswith(". ")
-    # A stop inside a piece, that sentencex passed over: more ". " than its cuts account for.
-    if inner or "…" in text or rules.terminators and any(mark in text for mark in rules.terminators):
+    # A stop inside a piece, that sentencex passed over: more ". " than its cuts account for, or
+    # another kind of stop.
+    if text.count(". ") > sum(text.startswith(". ", cut - 2) for cut in edges) + text.endswith(". ") \
+            or not rules.quick(text):
         cuts = sorted(set(cuts).union(_inner_cuts(text, pieces, rules)))
     if rules.unspaced is not None and rules.unspaced.search(text):
         cuts = sorted(set(cuts).union(
@@ -377,6 +382,8 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     word = core.lower()
     pair = _pair(text, start, word)
     first = text[nxt]
+    if text[dot + 1:dot + 2] in _CLOSING_BRACKETS and first.isupper():
+        return True  # "(2008 р.) У минулому": the bracket closes what the abbreviation belongs to
     if first.islower():
         if len(core) <= 5 or word in data.abbreviations or core in data.abbreviations or "." in core:
             return False
@@ -469,8 +476,16 @@ def _after_initial(text: str, start: int) -> bool:
 
 
 def _after_number(text: str, start: int) -> bool:
-    before = text[max(0, start - 3):start].rstrip()
-    return bool(before) and before[-1].isdigit()
+    """A number before the token at ``start``, maybe behind a compound unit: "50 m",
+    "0,64 г/куб. дм"."""
+    end = start
+    while end and text[end - 1].isspace():
+        end -= 1
+    if end and text[end - 1].isdigit():
+        return True
+    unit_start = text.rfind(" ", 0, end) + 1
+    unit = text[unit_start:end]
+    return "/" in unit and unit[:1].isalpha() and _after_number(text, unit_start)
 
 
 def _free_number(text: str, start: int) -> bool:
