@@ -29,6 +29,7 @@ from benchmarks.english_golden_rules import GOLDEN_EN_RULES  # shipped in the py
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chorus.segment as chorus_segment  # noqa: E402
+from chorus.segment_rules import Rules, rules_for  # noqa: E402
 from chorus.segment import segments, split_sentences  # noqa: E402
 from machine import describe  # noqa: E402
 from segment_accuracy import load_cases, score  # noqa: E402
@@ -125,24 +126,24 @@ def chorus_on_icu(text: str, lang: str) -> list[str]:
         chorus_segment.sentencex = sentencex
 
 
-_FULL: dict[str, chorus_segment._Rules] = {}
+_FULL: dict[str, Rules] = {}
 
 
 def chorus_full_rules(text: str, lang: str) -> list[str]:
     """Chorus with every period decided from the data, also where the data says sentencex's own
     rules decide (English): the measurement behind that choice."""
-    rules = chorus_segment._rules(lang)
+    rules = rules_for(lang)
     if not rules.data.lean:
         return segments(text, lang)
     if lang not in _FULL:
-        _FULL[lang] = chorus_segment._Rules(rules.lang)
+        _FULL[lang] = Rules(rules.lang)
         _FULL[lang].data = dataclasses.replace(rules.data, lean=False)
-    full, original = _FULL[lang], chorus_segment._rules
-    chorus_segment._rules = lambda _lang: full
+    full = _FULL[lang]
+    chorus_segment.rules_for = lambda _lang: full
     try:
         return segments(text, lang)
     finally:
-        chorus_segment._rules = original
+        chorus_segment.rules_for = rules_for
 
 
 SEGMENTERS = {
