@@ -112,7 +112,9 @@ def main() -> None:
         "moses": f"Moses non-breaking prefixes (sacremoses): {', '.join(sorted(moses))}",
         "pysbd": f"pySBD abbreviation lists: {', '.join(sorted(sbd))}",
     }
-    OUT.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    lines = [f" {json.dumps(lang)}: {json.dumps(entry, ensure_ascii=False, sort_keys=True)}"
+             for lang, entry in sorted(data.items())]
+    OUT.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")  # a language a line
     print(f"{OUT}: {len(data) - 1} languages")
 
 
