@@ -138,6 +138,7 @@ def chorus_full_rules(text: str, lang: str) -> list[str]:
     if lang not in _FULL:
         _FULL[lang] = Rules(rules.lang)
         _FULL[lang].data = dataclasses.replace(rules.data, lean=False)
+        _FULL[lang].lean = False
     full = _FULL[lang]
     chorus_segment.rules_for = lambda _lang: full
     try:

@@ -76,11 +76,18 @@ def split_sentences(text: str, lang: str) -> list[str]:
 
 def _split_item(text: str, lang: str) -> list[str]:
     rules = rules_for(lang)
-    pieces = _proposals(rules.lang, text)
-    if len(pieces) <= 1 and text[:1] != "(" and (rules.data.lean or rules.quick(text)
+    try:
+        pieces = sentencex.segment(rules.lang, text)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a Rust panic arrives as pyo3's PanicException
+        pieces = _after_panic(rules.lang, text)
+    if type(pieces) is not list or sum(map(len, pieces)) != len(text):
+        pieces = _proposals(rules.lang, text)  # never trust a library with the user's text
+    if len(pieces) <= 1 and text[:1] != "(" and (rules.lean or rules.quick(text)
                                                  and text.find(". ", 0, len(text) - 2) < 0):
         return [text]  # one sentence by sentencex, and no stop inside that it passed over
-    if rules.data.lean:  # sentencex decides; Chorus joins after titles and abbreviations
+    if rules.lean:  # sentencex decides; Chorus joins after titles and abbreviations
         pieces = _correct_boundaries(pieces, rules.data)
     else:
         cuts = None if len(pieces) > 1 and plain_cuts(text, pieces, rules) else decide(text, pieces, rules)
@@ -101,34 +108,36 @@ def _split_item(text: str, lang: str) -> list[str]:
 
 
 def _proposals(lang: str, text: str) -> list[str]:
-    """sentencex's pieces of ``text``, never trusted blindly with the user's text: they must join
-    back into it, and a panic of the library (it has one on a letter, a no-break space and a
-    period) is not the user's
-    problem: the text is split again with its unusual spaces made plain (same offsets), or kept
-    whole."""
+    """sentencex's pieces of ``text`` when they do not simply join back into it: rebuilt from its
+    boundaries, or the text whole."""
     try:
-        pieces = sentencex.segment(lang, text)
-        if not isinstance(pieces, list):
-            pieces = list(pieces)
+        pieces = list(sentencex.segment(lang, text))
         if sum(map(len, pieces)) != len(text):
             pieces = _rebuild_from_offsets(text, sentencex.get_sentence_boundaries(lang, text))
-        return pieces or [text]
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # noqa: B036 - a Rust panic arrives as pyo3's PanicException
-        plain = _UNUSUAL_SPACE.sub(" ", text)
-        if plain == text:
-            return [text]
-        try:
-            pieces = sentencex.segment(lang, plain)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException:  # noqa: B036
-            return [text]
-        edges = list(itertools.accumulate(map(len, pieces)))
-        if not edges or edges[-1] != len(text):
-            return [text]
-        return _cut(text, *edges[:-1])
+    except BaseException:  # noqa: B036
+        pieces = _after_panic(lang, text)
+    return pieces if pieces and "".join(pieces) == text else [text]
+
+
+def _after_panic(lang: str, text: str) -> list[str]:
+    """sentencex panics on some text (a letter, a no-break space and a period): that is not the
+    user's problem. Split again with the unusual spaces made plain (same offsets), or keep the
+    text whole."""
+    plain = _UNUSUAL_SPACE.sub(" ", text)
+    if plain == text:
+        return [text]
+    try:
+        pieces = sentencex.segment(lang, plain)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036
+        return [text]
+    edges = list(itertools.accumulate(map(len, pieces)))
+    if not edges or edges[-1] != len(text):
+        return [text]
+    return _cut(text, *edges[:-1])
 
 
 def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:

@@ -53,6 +53,7 @@ class Rules:
     def __init__(self, lang: str):
         self.lang = lang
         self.data = data = language_data(lang)
+        self.lean = data.lean
         # Every word a period after which needs thought, lower-case (the quick path's test).
         self.known = frozenset(word.lower() for word in data.abbreviations | data.units)
         ends = "".join(re.escape(c) for c in ".!?…" + data.terminators)
