@@ -1,8 +1,27 @@
 """Split text into sentence segments, language aware.
 
-sentencex does the heavy lifting (fast, maintained, ~300 languages). Around it we correct the
-cases it gets wrong in statements: abbreviations it does not know ("Ft.", "bn.", French "M."),
-sentences in parentheses, spaced four-dot ellipses and inline numbered or lettered lists.
+sentencex proposes the boundaries (fast, maintained, ~300 languages). Chorus then decides every
+period that sentencex cut at, and every one it passed over before an upper-case word, from
+per-language data (``chorus.segment_data``: CLDR's sentence-break suppressions, the Moses
+non-breaking prefixes, pySBD's abbreviation lists and our own titles, units and ordinals):
+
+- titles and their like never end a sentence (``Muy Hble. Sr. Presidente``, ``Ks. Jankowski``);
+- initials do not either (``І. П. Єрмолюк``, ``Je suis E. Macron``), nor an ordinal number in a
+  language that writes one with a period (``In der 1. Bundesliga``);
+- a period before a lower-case word or a comma seldom ends a sentence (``20 proc. społeczeństwa``);
+- abbreviations that can end a sentence do before an upper-case word: ``etc.``, units after a
+  number (``A alergat 50 m. Deja``), acronyms (``Jeg bor i E.U. Hvad med dig?``);
+- an ellipsis before an upper-case word ends one, and so does a stop with no space after it
+  between two words (``no.Not really.``), but never inside an address (``Foo?Bar@example.com``);
+- before a word that usually opens a sentence, an initial or a title ends one after all
+  (``група В. Усі віруси``).
+
+English is the exception, by measurement: there sentencex's own rules decide every stop and
+Chorus only joins after titles and abbreviations (all 48 Golden Rules pass that way; deciding
+every period from the data gained nothing and halved the speed). See ``bench/bench_segment.py``.
+
+Around that we keep what statements need: sentences in parentheses, spaced four-dot ellipses,
+closing markup (``**Berlin.**``) and inline numbered or lettered lists.
 
 Splitting is lossless: the pieces join back into the input exactly.
 
@@ -10,43 +29,27 @@ Splitting is lossless: the pieces join back into the input exactly.
 ['Stop the attacks. ', 'Now!']
 >>> segments("Ft. Worth stands with us. So do we.", "en")
 ['Ft. Worth stands with us.', 'So do we.']
+>>> segments("Prezydent ma 20 proc. poparcia. To mało.", "pl")
+['Prezydent ma 20 proc. poparcia.', 'To mało.']
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
 import sentencex
 
-# Abbreviations that never end a sentence: the next word always belongs to the same sentence.
-_TITLES = {
-    "en": "Mr Mrs Ms Dr Prof Gen Col Capt Lt Sgt Rev Hon Sen Rep Gov Ft Mt St Jr Sr No Nos vs",
-    "fr": "M MM Mme Mmes Mlle Mlles Dr Pr Me Mgr St Ste av bd",
-    "es": "Sr Sra Srta Sres Dr Dra Ud Uds Lic Ing Prof Av Gral",
-    "de": "Hr Fr Dr Prof Nr Str Hl St",
-    "ca": "Sr Sra Dr Dra",
-    "it": "Sig Sigg Dott Prof Avv Ing",
-    "pt": "Sr Sra Dr Dra Prof",
-}
-# Abbreviations that may end a sentence: joined to what follows only when it starts in lower case
-# or with a digit.
-_UNITS = "bn mn tn km kg etc approx ca cf vol pp fig"
+from chorus.segment_data import LanguageData
+from chorus.segment_rules import decide, plain_cuts, rules_for
 
 _LIST_MARKER = re.compile(r"(?:[•⁃\-*]\s*)?(\d{1,3}|[a-zA-Z])(\.\)|\.|\))\s")
 _MARKER_ONLY = re.compile(r"(?:[•⁃\-*]\s*)?(?:\d{1,3}|[a-zA-Z])[.)]{1,2}\s*")
 _CLOSING_PAREN = re.compile(r"[.!?]\)(?=\s+[\"'“‘(]?[A-ZÀ-Þ])")
 _FOUR_DOTS_AT_END = re.compile(r"\w\.(\s\.\s\.\s\.\s+)$")
-
-
-@lru_cache(maxsize=64)
-def _titles(lang: str) -> frozenset[str]:
-    base = _base_lang(lang)
-    return frozenset(_TITLES.get(base, "").split() + _TITLES["en"].split())
-
-
-_UNIT_SET = frozenset(_UNITS.split())
 _SENTENCE_END = frozenset(".!?…")
+_UNUSUAL_SPACE = re.compile(r"[^\S \t\n\r]")  # no-break, thin, ideographic spaces, ...
 _BULLETS = frozenset("•⁃-*")
 _MARKER_ENDS = frozenset(".)")
 _CLOSERS = frozenset("*_~`)]”’»\"'")
@@ -72,28 +75,69 @@ def split_sentences(text: str, lang: str) -> list[str]:
 
 
 def _split_item(text: str, lang: str) -> list[str]:
-    pieces = sentencex.segment(_base_lang(lang), text)
-    if not isinstance(pieces, list):
-        pieces = list(pieces)
-    if len(pieces) == 1 and pieces[0][:1] != "(":
-        return pieces if pieces[0] == text else [text]
-    if sum(map(len, pieces)) != len(text):  # never trust a library with the user's text
-        bounds = sentencex.get_sentence_boundaries(_base_lang(lang), text)
-        pieces = _rebuild_from_offsets(text, bounds)
-    if not pieces:
-        return [text]
-    pieces = _correct_boundaries(pieces, _titles(lang))
+    rules = rules_for(lang)
+    try:
+        pieces = sentencex.segment(rules.lang, text)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036 - a Rust panic arrives as pyo3's PanicException
+        pieces = _after_panic(rules.lang, text)
+    if type(pieces) is not list or sum(map(len, pieces)) != len(text):
+        pieces = _proposals(rules.lang, text)  # never trust a library with the user's text
+    if len(pieces) <= 1 and text[:1] != "(" and (rules.lean or rules.quick(text)
+                                                 and text.find(". ", 0, len(text) - 2) < 0):
+        return [text]  # one sentence by sentencex, and no stop inside that it passed over
+    if rules.lean:  # sentencex decides; Chorus joins after titles and abbreviations
+        pieces = _correct_boundaries(pieces, rules.data)
+    else:
+        cuts = None if len(pieces) > 1 and plain_cuts(text, pieces, rules) else decide(text, pieces, rules)
+        if cuts is None:  # sentencex's cuts stand: only a lone list marker may need joining
+            if min(map(len, pieces)) <= 8:
+                pieces = _correct_boundaries(pieces)
+        elif cuts:
+            pieces = _correct_boundaries(_cut(text, *cuts))
+        else:
+            pieces = [text]
     # The rarer corrections run only when a quick scan says they could apply.
-    if "(" in text:
+    if "(" in text and (text[:1] == "(" or ". (" in text or "? (" in text or "! (" in text
+                        or "\n(" in text):  # a sentence may open with a parenthesis
         pieces = _split_after_parenthesis(pieces)
     if ". . ." in text:
         pieces = _move_spaced_ellipsis(pieces)
     return pieces
 
 
-@lru_cache(maxsize=64)
-def _base_lang(lang: str) -> str:
-    return lang.replace("-", "_").split("_")[0].lower() or "en"
+def _proposals(lang: str, text: str) -> list[str]:
+    """sentencex's pieces of ``text`` when they do not simply join back into it: rebuilt from its
+    boundaries, or the text whole."""
+    try:
+        pieces = list(sentencex.segment(lang, text))
+        if sum(map(len, pieces)) != len(text):
+            pieces = _rebuild_from_offsets(text, sentencex.get_sentence_boundaries(lang, text))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036
+        pieces = _after_panic(lang, text)
+    return pieces if pieces and "".join(pieces) == text else [text]
+
+
+def _after_panic(lang: str, text: str) -> list[str]:
+    """sentencex panics on some text (a letter, a no-break space and a period): that is not the
+    user's problem. Split again with the unusual spaces made plain (same offsets), or keep the
+    text whole."""
+    plain = _UNUSUAL_SPACE.sub(" ", text)
+    if plain == text:
+        return [text]
+    try:
+        pieces = sentencex.segment(lang, plain)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: B036
+        return [text]
+    edges = list(itertools.accumulate(map(len, pieces)))
+    if not edges or edges[-1] != len(text):
+        return [text]
+    return _cut(text, *edges[:-1])
 
 
 def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
@@ -102,15 +146,15 @@ def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
     return [text[a:b] for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
-    """One pass over the cuts sentencex made: join pieces cut after an abbreviation or a lone
-    list marker, and move closing markup ('**Berlin.** We') to the sentence it closes."""
+def _correct_boundaries(pieces: list[str], data: LanguageData | None = None) -> list[str]:
+    """Join pieces cut after a lone list marker (and, given a language's data, after one of its
+    titles, or before a lower-case word or a number after one of its abbreviations), and move
+    closing markup ('**Berlin.** We') to the sentence it closes."""
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
-        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or (
-            previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, titles)
-        ):
+        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or data is not None and (
+                previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, data)):
             merged[-1] = previous + piece
             continue
         if piece[0] in _CLOSERS and previous[-1:] in _SENTENCE_END:
@@ -124,18 +168,20 @@ def _correct_boundaries(pieces: list[str], titles: frozenset[str]) -> list[str]:
     return merged
 
 
-def _ends_in_abbreviation(previous: str, piece: str, titles: frozenset[str]) -> bool:
+def _ends_in_abbreviation(previous: str, piece: str, data: LanguageData) -> bool:
+    """The lean path's test: 'Ft. Worth' (a title), 'bn. was' (an abbreviation before a
+    lower-case word or a number)."""
     stripped = previous.rstrip()
-    if stripped[-1:] != "." or len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
+    if len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
         return False
-    word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1 : -1]
+    word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1:-1]
     if not word.isalpha():
         return False
     first = piece.lstrip()[:1]
-    if word in titles:
-        return bool(first)
-    starts_low = first.islower() or first.isdigit()
-    return starts_low and (word.lower() in _UNIT_SET or len(word) == 1 and word.islower())
+    if len(word) > 1 and (word in data.titles or word.lower() in data.own_titles):
+        return bool(first)  # (initials are sentencex's to judge: "you and I. Did you")
+    return (first.islower() or first.isdigit()) and (
+        word.lower() in data.abbreviations or len(word) == 1 and word.islower())
 
 
 def _split_after_parenthesis(pieces: list[str]) -> list[str]:
