@@ -31,7 +31,9 @@ import polib
 from babel import Locale
 
 from .errors import ChorusError
+from .files import storage_message
 from .parallel import run_chunks
+from .text import SEPARATORS, TextRefused
 
 if TYPE_CHECKING:
     from .document import Document
@@ -76,17 +78,23 @@ def set_state(entry: polib.POEntry, new_state: str) -> None:
 
 def origin(entry: polib.POEntry) -> str | None:
     """Where a draft came from, e.g. ``mt apertium`` or ``tm 100% other-statement``."""
-    for line in (entry.tcomment or "").splitlines():
+    for line in _comment_lines(entry.tcomment):
         if line.startswith(ORIGIN):
             return line[len(ORIGIN):]
     return None
 
 
 def set_origin(entry: polib.POEntry, value: str | None) -> None:
-    lines = [line for line in (entry.tcomment or "").splitlines() if not line.startswith(ORIGIN)]
+    lines = [line for line in _comment_lines(entry.tcomment) if not line.startswith(ORIGIN)]
     if value:
         lines.insert(0, ORIGIN + value)
     entry.tcomment = "\n".join(lines)
+
+
+def _comment_lines(text: str | None) -> list[str]:
+    """The lines of a comment, split at ``\\n`` only (as the catalog writes them)."""
+    lines = text.split("\n") if text else []
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def live_entries(catalog: polib.POFile) -> list[polib.POEntry]:
@@ -289,13 +297,27 @@ def read(path: Path) -> polib.POFile:
     except OSError as error:
         raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").replace("\r\n", "\n")
         check_syntax(text)
-        catalog = polib.pofile(text, wrapwidth=WRAP)
+        catalog = polib.pofile(_Lines(text), wrapwidth=WRAP)
     except (UnicodeDecodeError, OSError, ValueError) as error:
         raise ChorusError(f"{path}: not a valid PO file ({_reason(error)})") from None
     _check_duplicates(catalog, path)
     return catalog
+
+
+class _Lines(str):
+    """PO text whose lines end at ``\\n`` only, as gettext reads them.
+
+    polib splits a string with ``str.splitlines()``, which also breaks at ``\\v \\f \\x1c
+    \\x1d \\x1e \\x85 U+2028 U+2029``: characters a PO string may hold as they are.
+    """
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        lines = self.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        return [line + "\n" for line in lines] if keepends else lines
 
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -318,7 +340,7 @@ def check_syntax(text: str) -> None:
     msgstr); a catalog we cannot trust must not be rewritten.
     """
     previous = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # gettext's lines (see _Lines)
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -371,8 +393,8 @@ def read_states(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]
     return dict(parsed.metadata), entries
 
 
-_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b",
-               "f": "\f", "v": "\v"}
+_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "b": "\b", "f": "\f",
+               "v": "\v"}  # what polib knows too (the writer uses no other), so both read a file alike
 _PO_ESCAPE = re.compile(r"\\(.)")
 
 
@@ -486,8 +508,16 @@ def render_entries(entries, metadata: dict[str, str], header: str = "", body: st
         out.extend(_comment("# ", line) for line in header.split("\n"))
     out.append('msgid ""')
     out.append('msgstr ""')
-    out.extend(_quote(f"{key}: {value}\n") for key, value in _ordered(metadata))
+    out.extend(_quote(f"{_one_line(key)}: {_one_line(value)}\n") for key, value in _ordered(metadata))
     return "\n".join(out) + "\n" + (render_body(entries) if body is None else body)
+
+
+def _one_line(value: str) -> str:
+    """A header field stays on its line (a user name with a line break cannot add a header)."""
+    return _LINE_BREAKS.sub(" ", value) if _LINE_BREAKS.search(value) else value
+
+
+_LINE_BREAKS = re.compile(f"[\r\n{SEPARATORS}]+")
 
 
 def render_body(entries) -> str:
@@ -561,11 +591,18 @@ def _occurrence_lines(occurrences) -> list[str]:
     return lines
 
 
+_NEEDS_ESCAPE = re.compile('[\\\\"\t\r\n\b\f\v\x00]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\r": "\\r", "\n": "\\n", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
+
+
 def _escape(text: str) -> str:
-    if '\\' in text or '"' in text or "\t" in text or "\r" in text or "\n" in text:
-        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
-        text = text.replace("\n", "\\n")
-    return text
+    """A PO string's inside. Every other character is written as it is: gettext ends a line at
+    ``\\n`` only, and so do Chorus's readers (NUL has no place in a PO file)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    if "\x00" in text:
+        raise TextRefused("a catalog cannot hold a NUL character (U+0000)")
+    return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text)
 
 
 def _field(keyword: str, text: str, prefix: str = "") -> list[str]:
@@ -661,9 +698,11 @@ def stage(path: Path, data: str | bytes, sync: bool = False) -> str:
         _write_all(handle, data.encode("utf-8") if isinstance(data, str) else data)
         if sync:
             os.fsync(handle)
-    except BaseException:
+    except BaseException as error:
         os.close(handle)
         os.unlink(temp)
+        if isinstance(error, OSError) and not error.filename:  # os.write names no file
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     os.close(handle)
     return temp
@@ -819,7 +858,7 @@ class _StagedChunk:
         except ChorusError as error:
             return staging, [], str(error)
         except OSError as error:
-            return staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
+            return staging, [], storage_message(error)
         except BaseException:
             staging.discard()
             raise
