@@ -149,7 +149,11 @@ def _alive(pid: int) -> bool:
         return True  # someone else's process
     except (OverflowError, OSError):
         return False
-    return True
+    try:  # a killed process nobody reaped is a zombie: it answers, but it is gone
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:
+        return True
 
 
 def project_temp_folders(project) -> list[Path]:

@@ -174,7 +174,7 @@ def parse(text: str, name: str = FILENAME) -> list[Term]:
             if cells[0]:
                 terms.append(Term(*cells))
     except csv.Error as error:
-        raise ChorusError(f"{name}, line {reader.line_num}: not valid CSV ({error})") from None
+        raise ChorusError(f"{name}, line {reader.line_num + 1}: not valid CSV ({error})") from None
     return terms
 
 
