@@ -215,28 +215,28 @@ def seven_url_like_translations_of_20000_characters(world: World) -> None:
     everyone_still_works(world)
 
 
+def numbers_are_checked_without_a_crash(world: World, slug: str, sentence: str, translation: str) -> None:
+    """Add a statement with ``sentence``, translate it, run the checks: no ``numbers`` finding."""
+    source = world.root / f"{slug}.txt"
+    source.write_text(f"{slug.title()}\n\n{sentence}\n", encoding="utf-8")
+    world.cli("add", str(source))
+    segment = world.segments(slug)[1]
+    assert world.save(segment, translation, slug=slug).status_code == 200
+    findings = json.loads(world.cli("check", slug, "--lang", "es", "--json").output)
+    assert [f for f in findings if f["check"] == "numbers"] == []
+    assert world.logged_in().get(f"/review/{slug}/es").status_code == 200
+
+
 def a_grouped_number_of_28_digits(world: World) -> None:
     number = "1,000,000,000,000,000,000,000,000,000"
-    source = world.root / "budget.txt"
-    source.write_text(f"Budget\n\nThey spent {number} pesos.\n", encoding="utf-8")
-    world.cli("add", str(source))
-    sentence = world.segments("budget")[1]
-    assert world.save(sentence, f"Gastaron {number.replace(',', '.')} pesos.", slug="budget").status_code == 200
-    findings = json.loads(world.cli("check", "budget", "--lang", "es", "--json").output)
-    assert [f for f in findings if f["check"] == "numbers"] == []
+    numbers_are_checked_without_a_crash(world, "budget", f"They spent {number} pesos.",
+                                        f"Gastaron {number.replace(',', '.')} pesos.")
     everyone_still_works(world)
 
 
 def a_thousand_numbers_in_one_segment(world: World) -> None:
     numbers = " ".join(["1"] * 1000)
-    source = world.root / "count.txt"
-    source.write_text(f"Count\n\nWe counted {numbers}.\n", encoding="utf-8")
-    world.cli("add", str(source))
-    sentence = world.segments("count")[1]
-    assert world.save(sentence, f"Contamos {numbers}.", slug="count").status_code == 200
-    findings = json.loads(world.cli("check", "count", "--lang", "es", "--json").output)
-    assert [f for f in findings if f["check"] == "numbers"] == []
-    assert world.logged_in().get("/review/count/es").status_code == 200
+    numbers_are_checked_without_a_crash(world, "count", f"We counted {numbers}.", f"Contamos {numbers}.")
 
 
 def a_tmx_nested_5000_deep_in_the_memory_folder(world: World) -> None:

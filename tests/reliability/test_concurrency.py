@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -102,13 +103,19 @@ def glossary_adds_keep_every_term(project: Project) -> None:
     assert kept == {f"Union {n}" for n in range(RACERS)}
 
 
-def adds_of_one_name_have_one_winner(project: Project) -> None:
+def one_name_in_many_folders(root: Path, name: str, text: Callable[[int], str]) -> list[Path]:
+    """A file ``name`` in each of RACERS folders, racer n's holding ``text(n)``."""
     files = []
     for n in range(RACERS):
-        folder = project.root.parent / f"inbox-{n}"
-        folder.mkdir()
-        files.append(folder / "notice.txt")
-        files[-1].write_text(f"Notice {n}\n\nThe strike of racer {n} goes on.\n", encoding="utf-8")
+        (root / f"racer-{n}").mkdir()
+        files.append(root / f"racer-{n}" / name)
+        files[-1].write_text(text(n), encoding="utf-8")
+    return files
+
+
+def adds_of_one_name_have_one_winner(project: Project) -> None:
+    files = one_name_in_many_folders(project.root.parent, "notice.txt",
+                                     lambda n: f"Notice {n}\n\nThe strike of racer {n} goes on.\n")
     results = race([["add", str(path)] for path in files], project.root)
     winners = [n for n, r in enumerate(results) if r.returncode == 0]
     assert len(winners) == 1, [r.stdout + r.stderr for r in results]
@@ -122,14 +129,12 @@ def adds_of_one_name_have_one_winner(project: Project) -> None:
 
 
 def tmx_imports_of_one_name_keep_one_whole_file(project: Project) -> None:
-    files = []
-    for n in range(RACERS):
-        folder = project.root.parent / f"tmx-{n}"
-        folder.mkdir()
-        files.append(folder / "shared.tmx")
+    def tmx(n: int) -> str:
         units = "".join(f'<tu><tuv xml:lang="en"><seg>Racer {n} line {k}.</seg></tuv>'
                         f'<tuv xml:lang="es"><seg>Corredor {n} línea {k}.</seg></tuv></tu>' for k in range(2000))
-        files[-1].write_text(f'<tmx version="1.4"><header srclang="en"/><body>{units}</body></tmx>', encoding="utf-8")
+        return f'<tmx version="1.4"><header srclang="en"/><body>{units}</body></tmx>'
+
+    files = one_name_in_many_folders(project.root.parent, "shared.tmx", tmx)
     results = race([["tm", "import", str(path)] for path in files], project.root)
     assert [r.returncode for r in results] == [0] * RACERS, [r.stderr for r in results]
     kept = (project.translations_dir / ".tm" / "shared.tmx").read_bytes()
