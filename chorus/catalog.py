@@ -33,7 +33,7 @@ from babel import Locale
 from .errors import ChorusError
 from .files import storage_message
 from .parallel import run_chunks
-from .text import SEPARATORS, TextRefused
+from .text import SEPARATORS, TextRefused, describe
 
 if TYPE_CHECKING:
     from .document import Document
@@ -574,8 +574,9 @@ def _render_entry(entry: polib.POEntry, out: list[str]) -> None:
 
 def _comment(prefix: str, text: str) -> str:
     """A comment line. gettext joins a line ending in a backslash to the next one, so such a
-    line gets a trailing space (readers strip it)."""
-    line = (prefix + text).rstrip()
+    line gets a trailing space (readers strip it); a carriage return would end the line for
+    some readers, so it is written as a space."""
+    line = (prefix + (text.replace("\r", " ") if "\r" in text else text)).rstrip()
     return line + " " if line.endswith("\\") else line
 
 
@@ -591,7 +592,8 @@ def _occurrence_lines(occurrences) -> list[str]:
     return lines
 
 
-_NEEDS_ESCAPE = re.compile('[\\\\"\t\r\n\b\f\v\x00]')
+_UNWRITABLE = "\x00\x04"
+_NEEDS_ESCAPE = re.compile('[\\\\"\t\r\n\b\f\v\x00\x04]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\r": "\\r", "\n": "\\n", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
 
 
@@ -600,8 +602,9 @@ def _escape(text: str) -> str:
     ``\\n`` only, and so do Chorus's readers (NUL has no place in a PO file)."""
     if not _NEEDS_ESCAPE.search(text):
         return text
-    if "\x00" in text:
-        raise TextRefused("a catalog cannot hold a NUL character (U+0000)")
+    for char in _UNWRITABLE:  # C strings end at NUL; gettext joins msgctxt and msgid with EOT
+        if char in text:
+            raise TextRefused(f"a catalog cannot hold {describe(char)}")
     return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text)
 
 
