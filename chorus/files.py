@@ -1,4 +1,4 @@
-"""Files Chorus reads from others, shared files it edits, and what killed runs leave behind.
+"""Files Chorus reads from others, and what killed runs leave behind.
 
 - :func:`read_regular` reads a file given by a user or found in the project: only a regular
   file, never through a symbolic link, never a FIFO or a device (which could hang or leak
