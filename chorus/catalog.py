@@ -508,13 +508,16 @@ def render_entries(entries, metadata: dict[str, str], header: str = "", body: st
         out.extend(_comment("# ", line) for line in header.split("\n"))
     out.append('msgid ""')
     out.append('msgstr ""')
-    out.extend(_quote(f"{_one_line(key)}: {_one_line(value)}\n") for key, value in _ordered(metadata))
+    fields = _ordered(metadata)
+    if not all(key.isprintable() and value.isprintable() for key, value in fields):  # rare: see _one_line
+        fields = [(_one_line(key), _one_line(value)) for key, value in fields]
+    out.extend(_quote(f"{key}: {value}\n") for key, value in fields)
     return "\n".join(out) + "\n" + (render_body(entries) if body is None else body)
 
 
 def _one_line(value: str) -> str:
     """A header field stays on its line (a user name with a line break cannot add a header)."""
-    return _LINE_BREAKS.sub(" ", value) if _LINE_BREAKS.search(value) else value
+    return _LINE_BREAKS.sub(" ", value)
 
 
 _LINE_BREAKS = re.compile(f"[\r\n{SEPARATORS}]+")
@@ -592,20 +595,27 @@ def _occurrence_lines(occurrences) -> list[str]:
     return lines
 
 
-_UNWRITABLE = "\x00\x04"
-_NEEDS_ESCAPE = re.compile('[\\\\"\t\r\n\b\f\v\x00\x04]')
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\r": "\\r", "\n": "\\n", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
+_UNWRITABLE = "\x00\x04"  # C strings end at NUL; gettext joins msgctxt and msgid with EOT
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f]')
 
 
 def _escape(text: str) -> str:
-    """A PO string's inside. Every other character is written as it is: gettext ends a line at
-    ``\\n`` only, and so do Chorus's readers (NUL has no place in a PO file)."""
-    if not _NEEDS_ESCAPE.search(text):
+    """A PO string's inside: backslash, quote, tab, CR, LF, BS, FF and VT escaped (what polib
+    and gettext both read); every other character is written as it is, since gettext ends a
+    line at ``\\n`` only, and so do Chorus's readers. NUL and EOT have no place in a PO file."""
+    if text.isascii() and text.isprintable():  # quick to tell for most source texts
+        if "\\" not in text and '"' not in text:
+            return text
+    elif not _NEEDS_ESCAPE.search(text):
         return text
-    for char in _UNWRITABLE:  # C strings end at NUL; gettext joins msgctxt and msgid with EOT
+    for char in _UNWRITABLE:
         if char in text:
             raise TextRefused(f"a catalog cannot hold {describe(char)}")
-    return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], text)
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    text = text.replace("\n", "\\n")
+    if "\b" in text or "\f" in text or "\v" in text:
+        text = text.replace("\b", "\\b").replace("\f", "\\f").replace("\v", "\\v")
+    return text
 
 
 def _field(keyword: str, text: str, prefix: str = "") -> list[str]:

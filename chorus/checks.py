@@ -266,7 +266,7 @@ def _match(left: list[set], right: list[set]) -> dict[int, int]:
     """A matching of left to right items whose value sets meet: maximum (Kuhn's augmenting
     paths, without recursion) for up to :data:`MAX_NUMBERS` items a side, greedy beyond.
 
-    Items first take a free partner with an equal reading (what nearly every pair is), so the
+    Items first take a free partner that shares a reading (what nearly every pair does), so the
     search for augmenting paths only sees the rest.
     """
     by_value: dict[Decimal, list[int]] = {}

@@ -74,7 +74,7 @@ def clean_translation(source: str, target: str, max_length: int = 20_000) -> str
     over ``max_length`` characters are refused; leading and trailing newlines follow the source
     (``msgfmt -c`` wants them alike); a blank translation is ``""``.
 
-    >>> clean_translation("Stop the attacks!", "¡Paren\u2028los ataques!\r\n")
+    >>> clean_translation("Stop the attacks!", "¡Paren\\u2028los ataques!\\r\\n")
     '¡Paren los ataques!'
     """
     if len(target) > max_length:
@@ -179,7 +179,9 @@ def name_problem(name: str) -> str | None:
     (None, 'contains an invisible character (U+200B)', 'mixes letters of different scripts (Cyrillic, Latin)')
     """
     for char in name:
-        if unicodedata.category(char) in _INVISIBLE_CATEGORIES or char in SEPARATORS or char in "\t\n\r":
+        if char in SEPARATORS or char in "\n\r":
+            return f"contains a line break (U+{ord(char):04X})"
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
             return f"contains an invisible character (U+{ord(char):04X})"
     scripts = {_script(char) for char in name if char.isalpha()}
     scripts.discard("Common")
