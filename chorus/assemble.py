@@ -38,6 +38,7 @@ from .document import FRONT_MATTER, Block, Document, format_for, parse, restore_
 from .errors import ChorusError
 from .project import EXPORT_FORMATS, Project
 from .sources import read_statement
+from .text import escape_new_markup, new_markup
 
 REVIEWED = ("translated", "approved")
 UNREVIEWED = ("untranslated", "fuzzy")
@@ -266,9 +267,34 @@ def readiness(statement: Statement, threshold: int) -> Readiness:
     return Readiness(counts, total, reviewed, threshold, blocking)
 
 
+def added_markup(statement: Statement) -> list[tuple[str, list[str]]]:
+    """Reviewed segments whose translation has raw HTML or images its source lacks (a
+    ``<script>``, a tracking ``<img>``): (segment, what was added). They block publishing."""
+    found = []
+    for segment in statement.segments():
+        msgstr, state = statement.lookup(segment)
+        if state in REVIEWED:
+            extra = new_markup(segment, msgstr)
+            if extra:
+                found.append((segment, extra))
+    return found
+
+
 def check_publishable(statement: Statement, threshold: int) -> Readiness:
-    """The statement's readiness; :class:`NotReady` when it is below ``threshold``."""
+    """The statement's readiness; :class:`NotReady` when it is below ``threshold``, or when a
+    translation adds raw HTML or an image (see :func:`added_markup`)."""
     ready = readiness(statement, threshold)
+    markup = added_markup(statement)
+    if markup:
+        first = "; ".join(f"{_short(segment)!r} adds {', '.join(_short(item, 40) for item in extra)}"
+                          for segment, extra in markup[:FIRST_BLOCKING])
+        raise NotReady(
+            f"{statement.slug} [{statement.lang}] is not ready to publish: {len(markup)} translation"
+            f"{'s add' if len(markup) > 1 else ' adds'} raw HTML or an image that the source does not have "
+            f"(check 'markup'); first: {first}. Remove it in the review page, or export with --draft "
+            f"(which shows it as text)",
+            statement.slug, statement.lang,
+        )
     if ready.publishable:
         return ready
     states = ", ".join(f"{ready.counts[state]} {STATE_LABELS[state]}" for state in catalog.STATES)
@@ -297,18 +323,24 @@ class Choice:
     mark: str = ""
 
 
-def chooser(statement: Statement, draft: bool) -> Callable[[str], Choice]:
+def chooser(statement: Statement, draft: bool, markdown: bool = False) -> Callable[[str], Choice]:
     """Published text of a segment: reviewed translations; with ``draft``, machine drafts too.
 
-    Anything else stays in the source language.
+    Anything else stays in the source language. For Markdown output (``markdown``), raw HTML
+    and images that a translation adds to its source are made literal text
+    (:func:`chorus.text.escape_new_markup`): only the source's own are kept.
     """
+
+    def text_of(segment: str, msgstr: str) -> str:
+        text = _one_line(msgstr)
+        return escape_new_markup(segment, text) if markdown else text
 
     def choose(segment: str) -> Choice:
         msgstr, state = statement.lookup(segment)
         if state in REVIEWED:
-            return Choice(_one_line(msgstr))
+            return Choice(text_of(segment, msgstr))
         if draft and state == "fuzzy":
-            return Choice(_one_line(msgstr), "unreviewed")
+            return Choice(text_of(segment, msgstr), "unreviewed")
         return Choice(segment, "untranslated" if draft else "")
 
     return choose
@@ -850,7 +882,7 @@ def assemble(statement: Statement, fmt: str, *, draft: bool, threshold: int) -> 
     if fmt not in EXPORT_FORMATS:
         raise ChorusError(f"unknown format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})")
     ready = readiness(statement, threshold) if draft else check_publishable(statement, threshold)
-    choose = chooser(statement, draft)
+    choose = chooser(statement, draft, markdown=fmt == "md")
     unreviewed = ready.unreviewed if draft else 0
     if fmt == "html":
         return html_page(statement, choose, unreviewed, draft)

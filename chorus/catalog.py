@@ -31,7 +31,9 @@ import polib
 from babel import Locale
 
 from .errors import ChorusError
+from .files import storage_message
 from .parallel import run_chunks
+from .text import SEPARATORS, TextRefused, describe
 
 if TYPE_CHECKING:
     from .document import Document
@@ -76,17 +78,23 @@ def set_state(entry: polib.POEntry, new_state: str) -> None:
 
 def origin(entry: polib.POEntry) -> str | None:
     """Where a draft came from, e.g. ``mt apertium`` or ``tm 100% other-statement``."""
-    for line in (entry.tcomment or "").splitlines():
+    for line in _comment_lines(entry.tcomment):
         if line.startswith(ORIGIN):
             return line[len(ORIGIN):]
     return None
 
 
 def set_origin(entry: polib.POEntry, value: str | None) -> None:
-    lines = [line for line in (entry.tcomment or "").splitlines() if not line.startswith(ORIGIN)]
+    lines = [line for line in _comment_lines(entry.tcomment) if not line.startswith(ORIGIN)]
     if value:
         lines.insert(0, ORIGIN + value)
     entry.tcomment = "\n".join(lines)
+
+
+def _comment_lines(text: str | None) -> list[str]:
+    """The lines of a comment, split at ``\\n`` only (as the catalog writes them)."""
+    lines = text.split("\n") if text else []
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def live_entries(catalog: polib.POFile) -> list[polib.POEntry]:
@@ -289,13 +297,27 @@ def read(path: Path) -> polib.POFile:
     except OSError as error:
         raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").replace("\r\n", "\n")
         check_syntax(text)
-        catalog = polib.pofile(text, wrapwidth=WRAP)
+        catalog = polib.pofile(_Lines(text), wrapwidth=WRAP)
     except (UnicodeDecodeError, OSError, ValueError) as error:
         raise ChorusError(f"{path}: not a valid PO file ({_reason(error)})") from None
     _check_duplicates(catalog, path)
     return catalog
+
+
+class _Lines(str):
+    """PO text whose lines end at ``\\n`` only, as gettext reads them.
+
+    polib splits a string with ``str.splitlines()``, which also breaks at ``\\v \\f \\x1c
+    \\x1d \\x1e \\x85 U+2028 U+2029``: characters a PO string may hold as they are.
+    """
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        lines = self.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        return [line + "\n" for line in lines] if keepends else lines
 
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -318,7 +340,7 @@ def check_syntax(text: str) -> None:
     msgstr); a catalog we cannot trust must not be rewritten.
     """
     previous = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # gettext's lines (see _Lines)
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -371,8 +393,8 @@ def read_states(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]
     return dict(parsed.metadata), entries
 
 
-_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b",
-               "f": "\f", "v": "\v"}
+_PO_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "b": "\b", "f": "\f",
+               "v": "\v"}  # what polib knows too (the writer uses no other), so both read a file alike
 _PO_ESCAPE = re.compile(r"\\(.)")
 
 
@@ -486,8 +508,19 @@ def render_entries(entries, metadata: dict[str, str], header: str = "", body: st
         out.extend(_comment("# ", line) for line in header.split("\n"))
     out.append('msgid ""')
     out.append('msgstr ""')
-    out.extend(_quote(f"{key}: {value}\n") for key, value in _ordered(metadata))
+    fields = _ordered(metadata)
+    if not all(key.isprintable() and value.isprintable() for key, value in fields):  # rare: see _one_line
+        fields = [(_one_line(key), _one_line(value)) for key, value in fields]
+    out.extend(_quote(f"{key}: {value}\n") for key, value in fields)
     return "\n".join(out) + "\n" + (render_body(entries) if body is None else body)
+
+
+def _one_line(value: str) -> str:
+    """A header field stays on its line (a user name with a line break cannot add a header)."""
+    return _LINE_BREAKS.sub(" ", value)
+
+
+_LINE_BREAKS = re.compile(f"[\r\n{SEPARATORS}]+")
 
 
 def render_body(entries) -> str:
@@ -544,8 +577,9 @@ def _render_entry(entry: polib.POEntry, out: list[str]) -> None:
 
 def _comment(prefix: str, text: str) -> str:
     """A comment line. gettext joins a line ending in a backslash to the next one, so such a
-    line gets a trailing space (readers strip it)."""
-    line = (prefix + text).rstrip()
+    line gets a trailing space (readers strip it); a carriage return would end the line for
+    some readers, so it is written as a space."""
+    line = (prefix + (text.replace("\r", " ") if "\r" in text else text)).rstrip()
     return line + " " if line.endswith("\\") else line
 
 
@@ -561,10 +595,26 @@ def _occurrence_lines(occurrences) -> list[str]:
     return lines
 
 
+_UNWRITABLE = "\x00\x04"  # C strings end at NUL; gettext joins msgctxt and msgid with EOT
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f]')
+
+
 def _escape(text: str) -> str:
-    if '\\' in text or '"' in text or "\t" in text or "\r" in text or "\n" in text:
-        text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
-        text = text.replace("\n", "\\n")
+    """A PO string's inside: backslash, quote, tab, CR, LF, BS, FF and VT escaped (what polib
+    and gettext both read); every other character is written as it is, since gettext ends a
+    line at ``\\n`` only, and so do Chorus's readers. NUL and EOT have no place in a PO file."""
+    if text.isascii() and text.isprintable():  # quick to tell for most source texts
+        if "\\" not in text and '"' not in text:
+            return text
+    elif not _NEEDS_ESCAPE.search(text):
+        return text
+    for char in _UNWRITABLE:
+        if char in text:
+            raise TextRefused(f"a catalog cannot hold {describe(char)}")
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    text = text.replace("\n", "\\n")
+    if "\b" in text or "\f" in text or "\v" in text:
+        text = text.replace("\b", "\\b").replace("\f", "\\f").replace("\v", "\\v")
     return text
 
 
@@ -661,9 +711,11 @@ def stage(path: Path, data: str | bytes, sync: bool = False) -> str:
         _write_all(handle, data.encode("utf-8") if isinstance(data, str) else data)
         if sync:
             os.fsync(handle)
-    except BaseException:
+    except BaseException as error:
         os.close(handle)
         os.unlink(temp)
+        if isinstance(error, OSError) and not error.filename:  # os.write names no file
+            raise OSError(error.errno, error.strerror, str(path)) from None
         raise
     os.close(handle)
     return temp
@@ -819,7 +871,7 @@ class _StagedChunk:
         except ChorusError as error:
             return staging, [], str(error)
         except OSError as error:
-            return staging, [], f"cannot write {error.filename or 'a file'}: {error.strerror or error}"
+            return staging, [], storage_message(error)
         except BaseException:
             staging.discard()
             raise

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import polib
 from babel import Locale, UnknownLocaleError
@@ -27,6 +27,7 @@ from translate.filters.checks import CheckerConfig, FilterFailure, StandardCheck
 
 from . import catalog
 from .project import Project
+from .text import new_markup
 
 IGNORE_FLAG = "chorus-ignore:"
 
@@ -57,12 +58,20 @@ CHECKS: dict[str, str] = {
     "startwhitespace": "leading space differs",
     "endwhitespace": "trailing space differs",
     "unchanged": "the translation is the same as the source",
-    "markup": "inline markup (emphasis, links, code) lost or broken",
+    "markup": "inline markup (emphasis, links, code) lost or broken; raw HTML or images not in the source",
     "consistency": "the same sentence is translated differently in another statement",
+    "length": "a text too long to check (the checks read segments of up to 3,000 characters)",
 }
 
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"»”]", re.I)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+MAX_CHECKED = 3_000  # characters of a source or translation the checks read (a sentence is far shorter)
+MAX_NUMBERS = 100  # numbers of a segment matched exactly; more are matched greedily
+
+# Every pattern here runs in time linear in the text: no pattern can start inside a run it
+# would scan again (look-behinds), and runs are taken possessively (``*+``, ``++``).
+_URL_END = "[^\\s<>()\\[\\].,;:!?'\"»”]"  # a URL ends with none of these
+_URL = re.compile(rf"\b(?:https?://|www\.)(?:{_URL_END}|[.,;:!?'\"»”]++(?={_URL_END}))++", re.I)
+_LABEL = r"(?:\w|-++(?=\w))++"  # a host name's part: hyphens inside only
+_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++@{_LABEL}(?:\.{_LABEL})++")
 _HASHTAG = re.compile(r"(?<![\w&/#])#\w*[^\W\d_]\w*")
 _MENTION = re.compile(r"(?<![\w.@/])@\w+(?:\.\w+)*")
 _SPACES = "\u00a0\u202f\u2009 "
@@ -79,11 +88,23 @@ _FRENCH_TIGHT = re.compile(r"(?<=[\w»”)\]])[?!:;]+(?=\s+\S)")  # the end is e
 
 def check_entry(source: str, target: str, lang: str, source_lang: str = "en", glossary=None,
                 ignored: Iterable[str] = ()) -> list[Finding]:
-    """Findings for one translated segment (an empty target has none)."""
+    """Findings for one translated segment (an empty target has none).
+
+    A source or translation longer than :data:`MAX_CHECKED` characters is not checked: it
+    gets the one finding ``length`` (so a page of such texts costs what a page of sentences does).
+    """
     if not target:
         return []
     skip = set(ignored)
     findings: list[Finding] = []
+    longest = max(len(source), len(target))
+    if longest > MAX_CHECKED:
+        which = "translation" if len(target) >= len(source) else "source"
+        if "length" in skip:
+            return []
+        return [Finding("length", f"Too long to check: the {which} has {longest:,} characters "
+                                  f"(checks read up to {MAX_CHECKED:,}); is it one sentence?",
+                        msgid=source, lang=lang)]
     for check_id, check in _CHECKS:
         if check_id in skip:
             continue
@@ -141,9 +162,24 @@ def _end_message(source: str, target: str) -> str:
 
 
 def _tail(text: str) -> str:
+    """The punctuation the text ends with (its last character if none)."""
     stripped = text.rstrip()
-    match = re.search(r"[^\w\s]*$", stripped)
-    return (match.group(0) if match else "") or stripped[-1:]
+    start = len(stripped)
+    while start and not (stripped[start - 1].isalnum() or stripped[start - 1] == "_" or stripped[start - 1].isspace()):
+        start -= 1
+    return stripped[start:] or stripped[-1:]
+
+
+def _same_set(pattern: re.Pattern, message: Callable[[str, str], str]):
+    """The same tokens of ``pattern`` in both texts (Translate Toolkit's test, with a pattern
+    that stays linear on long runs of word characters and dots)."""
+
+    def check(source: str, target: str, lang: str, source_lang: str) -> str | None:
+        if Counter(pattern.findall(source)) == Counter(pattern.findall(target)):
+            return None
+        return message(source, target)
+
+    return check
 
 
 def _same_tokens(pattern: re.Pattern, what: str, lowercase: bool = False):
@@ -166,20 +202,30 @@ def _same_tokens(pattern: re.Pattern, what: str, lowercase: bool = False):
 
 
 def _number_values(token: str, locales: Iterable[str]) -> set[Decimal]:
-    """What ``token`` can mean, read with each locale's separators (strictly)."""
+    """What ``token`` can mean, read with each locale's separators (strictly).
+
+    A token of more than :data:`_LONG_NUMBER` characters is read as its digits alone, and the
+    arithmetic has room for every digit (Babel's strict reading rounds with 28 by default).
+    """
     values = set()
-    for locale in locales:
-        group = get_group_symbol(locale)
-        text = token
-        if group in _SPACES:
-            text = re.sub(f"[{_SPACES}]", group, token)
-        try:
-            values.add(parse_decimal(text, locale, strict=True))
-        except (NumberFormatError, ValueError):
-            continue
+    if len(token) <= _LONG_NUMBER:
+        with localcontext() as context:
+            context.prec = max(context.prec, 2 * len(token))
+            for locale in locales:
+                group = get_group_symbol(locale)
+                text = token
+                if group in _SPACES:
+                    text = re.sub(f"[{_SPACES}]", group, token)
+                try:
+                    values.add(parse_decimal(text, locale, strict=True).normalize())
+                except (NumberFormatError, ValueError, ArithmeticError):
+                    continue
     if not values:
         values.add(Decimal(re.sub(r"\D", "", token)))
-    return {value.normalize() for value in values}
+    return values
+
+
+_LONG_NUMBER = 60
 
 
 def _number_tokens(text: str) -> list[str]:
@@ -217,22 +263,57 @@ def _numbers(source: str, target: str, lang: str, source_lang: str) -> str | Non
 
 
 def _match(left: list[set], right: list[set]) -> dict[int, int]:
-    """A maximum matching of left to right items whose value sets meet (Kuhn's algorithm)."""
-    owner: dict[int, int] = {}
+    """A matching of left to right items whose value sets meet: maximum (Kuhn's augmenting
+    paths, without recursion) for up to :data:`MAX_NUMBERS` items a side, greedy beyond.
 
-    def place(i: int, seen: set[int]) -> bool:
-        for j, values in enumerate(right):
-            if j in seen or not left[i] & values:
+    Items first take a free partner that shares a reading (what nearly every pair does), so the
+    search for augmenting paths only sees the rest.
+    """
+    by_value: dict[Decimal, list[int]] = {}
+    for j, values in enumerate(right):
+        for value in values:
+            by_value.setdefault(value, []).append(j)
+    owner: dict[int, int] = {}  # right → left
+    unmatched = []
+    for i, values in enumerate(left):
+        free = next((j for value in values for j in by_value.get(value, ()) if j not in owner), None)
+        if free is None:
+            unmatched.append(i)
+        else:
+            owner[free] = i
+    if unmatched and max(len(left), len(right)) <= MAX_NUMBERS:
+        for i in unmatched:
+            _augment(i, left, by_value, owner)
+    return {i: j for j, i in owner.items()}
+
+
+def _augment(start: int, left: list[set], by_value: dict, owner: dict[int, int]) -> bool:
+    """Find an augmenting path from the left item ``start`` (depth-first, with a stack)."""
+    def partners(i: int) -> Iterator[int]:
+        return iter(dict.fromkeys(j for value in left[i] for j in by_value.get(value, ())))
+
+    seen: set[int] = set()
+    path: list[tuple[int, int]] = []  # (left item, right item it would take)
+    stack = [(start, partners(start))]
+    while stack:
+        i, candidates = stack[-1]
+        for j in candidates:
+            if j in seen:
                 continue
             seen.add(j)
-            if j not in owner or place(owner[j], seen):
+            if j not in owner:
                 owner[j] = i
+                for left_item, right_item in reversed(path):
+                    owner[right_item] = left_item
                 return True
-        return False
-
-    for i in range(len(left)):
-        place(i, set())
-    return {i: j for j, i in owner.items()}
+            path.append((i, j))
+            stack.append((owner[j], partners(owner[j])))
+            break
+        else:
+            stack.pop()
+            if path:
+                path.pop()
+    return False
 
 
 # --- punctuation ----------------------------------------------------------------------------
@@ -277,6 +358,10 @@ def _markup(source: str, target: str, lang: str, source_lang: str) -> str | None
     loose = len(_BARE_REF.findall(target)) - sum(target_refs.values())
     if loose > len(_BARE_REF.findall(source)) - sum(source_refs.values()):
         problems.append("a link is broken (write [words][N], with no space between ] and [)")
+    extra = new_markup(source, target)
+    if extra:
+        shown = ", ".join(item if len(item) <= 40 else item[:39] + "…" for item in extra[:3])
+        problems.append(f"raw HTML or an image not in the source: {shown} (it blocks publishing)")
     source_code, target_code = Counter(_CODE.findall(source)), Counter(_CODE.findall(target))
     if source_code != target_code:
         problems.append("inline code changed (text between backticks stays as it is)")
@@ -347,7 +432,7 @@ _CHECKS: list[tuple[str, Callable[[str, str, str, str], str | None]]] = [
     ("inverted-marks", _inverted_marks),
     ("punctuation-spacing", _punctuation_spacing),
     ("urls", _toolkit("urls", _missing(_URL, "URLs"))),
-    ("emails", _toolkit("emails", _missing(_EMAIL, "E-mail addresses"))),
+    ("emails", _same_set(_EMAIL, _missing(_EMAIL, "E-mail addresses"))),
     ("hashtags", _same_tokens(_HASHTAG, "Hashtags")),
     ("mentions", _same_tokens(_MENTION, "@handles", lowercase=True)),
     ("doublespacing", _toolkit("doublespacing", "Double spaces differ from the source")),

@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .commands import LAZY_COMMANDS
 from .errors import ChorusError
+from .files import storage_message
 from .project import Project, parse_langs
 
 
@@ -41,8 +42,31 @@ class ChorusGroup(click.Group):
             click.echo("chorus: interrupted", err=True)
             ctx.exit(130)
         except OSError as error:
-            where = f"{error.filename}: " if getattr(error, "filename", None) else ""
-            fail(f"{where}{error.strerror or error}")
+            fail(storage_message(error))
+        except Exception as error:  # noqa: BLE001 — a database that cannot be written is one line too
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is None or not isinstance(error, sqlite3.Error):
+                raise
+            fail(database_message(error))
+
+
+_DATABASE_HINTS = {
+    "SQLITE_READONLY": "it is read-only (a read-only file system or folder?)",
+    "SQLITE_FULL": "the disk is full: free some space and run the command again",
+    "SQLITE_CANTOPEN": "it cannot be opened (a read-only or missing folder?)",
+    "SQLITE_IOERR": "the disk reported an error (full, or read-only?)",
+    "SQLITE_BUSY": "another program is writing it: try again in a moment",
+    "SQLITE_LOCKED": "another program is writing it: try again in a moment",
+    "SQLITE_CORRUPT": "the file is damaged (it is a cache or an account store under .chorus/)",
+}
+
+
+def database_message(error: Exception) -> str:
+    """One line for a SQLite error (accounts, history, memory index, machine translation cache)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    hint = next((text for prefix, text in _DATABASE_HINTS.items() if name.startswith(prefix)), None)
+    detail = f"{hint} ({error})" if hint else str(error)
+    return f"cannot use a database under .chorus/: {detail}"
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -64,9 +88,18 @@ def project_option(function):
     )
     @functools.wraps(function)
     def wrapper(*args, project_dir: Path, **kwargs):
-        return function(*args, project=Project.load(project_dir), **kwargs)
+        project = Project.load(project_dir)
+        _tidy(project)
+        return function(*args, project=project, **kwargs)
 
     return wrapper
+
+
+def _tidy(project: Project) -> None:
+    """Remove the temp files that killed runs left in the project (only stale ones)."""
+    from .files import project_temp_folders, remove_stale_temps
+
+    remove_stale_temps(project_temp_folders(project))
 
 
 @functools.lru_cache(maxsize=None)

@@ -26,19 +26,26 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .catalog import atomic_write, locked
 from .errors import ChorusError
+from .files import read_regular
+from .text import TextRefused, clean
 
 FILENAME = "glossary.csv"
 COLUMNS = ("term", "lang", "translation", "note")
 
-_URL = r"(?:https?://|ftp://|www\.)[^\s<>\"'\]\[()]*[^\s<>\"'\]\[().,;:!?]"
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# Linear in the text however long its runs without spaces are: runs are taken possessively
+# (``++``), and an address cannot start inside a run it would scan again (look-behind).
+_URL_END = r"[^\s<>\"'\]\[().,;:!?]"
+_URL = rf"(?:https?://|ftp://|www\.)(?:{_URL_END}|[.,;:!?]++(?={_URL_END}))++"
+_EMAIL = r"(?<![\w.+-])[\w.+-]++@(?:\w|-++(?=\w))++(?:\.(?:\w|-++(?=\w))++)++"
 _HASHTAG = r"(?<![\w#&])#\w+"
 _HANDLE = r"(?<![\w@])@\w+(?:\.\w+)*"
 _LINK_OPEN = r"!?\[(?=(?:[^\[\]\\]|\\.)*\]\[\d+\])"
@@ -73,13 +80,28 @@ class Glossary:
     @classmethod
     def load(cls, project) -> "Glossary":
         path = project.translations_dir / FILENAME
-        if not path.is_file():
+        if not os.path.lexists(path):
             return cls([], path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_regular(path, MAX_FILE_BYTES, "glossary").decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ChorusError(f"{project.relative(path)}: not UTF-8") from None
         return cls(parse(text, project.relative(path)), path)
+
+    @classmethod
+    @contextmanager
+    def editing(cls, project) -> Iterator["Glossary"]:
+        """Load, change and save the glossary under its lock, so that concurrent edits queue
+        instead of overwriting each other; nothing is saved if the block fails.
+
+        >>> with Glossary.editing(project) as glossary:   # doctest: +SKIP
+        ...     glossary.add("picket line", "es", "piquete")
+        """
+        path = project.translations_dir / FILENAME
+        with locked(path):
+            glossary = cls.load(project)
+            yield glossary
+            atomic_write(path, render(glossary.terms))
 
     def for_lang(self, lang: str) -> list[Term]:
         """Terms that apply to ``lang``: its own entries win over the all-language ones."""
@@ -104,7 +126,8 @@ class Glossary:
 
     def add(self, term: str, lang: str = "", translation: str = "", note: str = "") -> Term:
         """Add a term, or replace the one with the same term and language."""
-        term, translation, note = term.strip(), translation.strip(), note.strip()
+        term, translation, note = (_cell(value, name) for value, name in
+                                   ((term, "term"), (translation, "translation"), (note, "note")))
         if not term or "\n" in term:
             raise ChorusError("a glossary term must be one non-empty line")
         new = Term(term, lang, translation, note)
@@ -121,6 +144,7 @@ class Glossary:
         return len(self.terms) != before
 
     def save(self) -> None:
+        """Write the glossary as it is here (use :meth:`editing` to change the project's)."""
         if self.path is None:
             raise ChorusError("this glossary has no file")
         with locked(self.path):
@@ -134,28 +158,62 @@ class Glossary:
 
 
 def parse(text: str, name: str = FILENAME) -> list[Term]:
+    """The terms of a glossary file; a cell with a control character or over
+    :data:`MAX_CELL` characters is a :class:`ChorusError` naming its line."""
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
-        return []
-    missing = [column for column in ("term",) if column not in reader.fieldnames]
-    if missing:
-        raise ChorusError(f"{name}: the first line must name the columns {', '.join(COLUMNS)}")
-    terms = []
-    for row in reader:
-        term = (row.get("term") or "").strip()
-        if term:
-            terms.append(Term(term, (row.get("lang") or "").strip(), (row.get("translation") or "").strip(),
-                              (row.get("note") or "").strip()))
+    try:
+        if reader.fieldnames is None:
+            return []
+        missing = [column for column in ("term",) if column not in reader.fieldnames]
+        if missing:
+            raise ChorusError(f"{name}: the first line must name the columns {', '.join(COLUMNS)}")
+        terms = []
+        for row in reader:
+            where = f"{name}, line {reader.line_num}"
+            cells = [_cell(_from_sheet(row.get(column) or ""), column, where) for column in COLUMNS]
+            if cells[0]:
+                terms.append(Term(*cells))
+    except csv.Error as error:
+        raise ChorusError(f"{name}, line {reader.line_num + 1}: not valid CSV ({error})") from None
     return terms
 
 
 def render(terms: list[Term]) -> str:
+    """CSV text; a cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is
+    written with a leading ``'``, which spreadsheets show as text and :func:`parse` removes.
+
+    >>> render([Term("=HYPERLINK(x)", "", "", "-5%")]).splitlines()[1]
+    "'=HYPERLINK(x),,,'-5%"
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for term in terms:
-        writer.writerow([term.term, term.lang, term.translation, term.note])
+        writer.writerow([_to_sheet(cell) for cell in (term.term, term.lang, term.translation, term.note)])
     return out.getvalue()
+
+
+MAX_CELL = 4_000  # characters; a term, its translation or a note (csv reads at most 128 KB a field)
+MAX_FILE_BYTES = 16 * 1024 * 1024
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def _cell(value: str, column: str, where: str = "the glossary") -> str:
+    """One cell under the text policy (one line, no control characters), stripped."""
+    if len(value) > MAX_CELL:
+        raise ChorusError(f"{where}: the {column} is longer than {MAX_CELL} characters")
+    try:
+        return clean(value, f"{where}: the {column}", inline=True).strip()
+    except TextRefused as error:
+        raise ChorusError(str(error)) from None
+
+
+def _to_sheet(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def _from_sheet(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 # --- masking -----------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ has been read and checked.
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,6 +35,28 @@ class Plan:
     template: polib.POFile
     write_source: bool = False
     langs: list[str] = field(default_factory=list)
+    claim: Claim | None = None  # the source is written: nobody may have made another meanwhile
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A new statement's source file, as planned: checked again under the lock of ``source/``
+    just before it is put in place, so that of two adds of one name, one wins."""
+
+    slug: str
+    destination: Path
+    digest: str
+
+    def check(self, project: Project) -> None:
+        for suffix in SOURCE_SUFFIXES:
+            existing = project.source_dir / f"{self.slug}{suffix}"
+            if not os.path.lexists(existing):
+                continue
+            if existing == self.destination and _digest_of(existing) == self.digest:
+                continue  # the same text (kept as it was, or added meanwhile): nothing to refuse
+            raise ChorusError(
+                f"source/{existing.name} already exists with other content (added meanwhile); edit it there "
+                f"and run 'chorus update {self.slug}', or choose another name with --slug")
 
 
 def plan_add(project: Project, files: list[str | Path], slug: str | None = None) -> list[Plan]:
@@ -43,7 +67,23 @@ def plan_add(project: Project, files: list[str | Path], slug: str | None = None)
 def _plan_file(project: Project, path: Path, name: str) -> Plan:
     text = read_statement(path)
     destination = _destination(project, name, path, text)
-    return _plan(project, name, destination, text, write_source=_needs_write(destination, text))
+    plan = _plan(project, name, destination, text, write_source=_needs_write(destination, text))
+    if plan.write_source:
+        plan.claim = Claim(name, destination, catalog.source_hash(text))
+    return plan
+
+
+def _digest_of(path: Path) -> str | None:
+    """The hash of a source's text as Chorus reads it (None when it cannot be read)."""
+    try:
+        return catalog.source_hash(read_statement(path))
+    except ChorusError:
+        return None
+
+
+def source_lock(project: Project):
+    """The lock of ``source/``, held while new statements are checked and put in place."""
+    return catalog.locked(project.source_dir)
 
 
 def plan_update(project: Project, slugs: list[str]) -> list[Plan]:
@@ -65,10 +105,15 @@ def apply(project: Project, plans: list[Plan], done: Callable[[Plan], None] | No
     try:
         for plan in plans:
             stage_new_files(project, plan, staging)
-            merge_existing(project, plan)
             if done:
                 done(plan)
-        staging.publish(lock_renames=True)
+        with source_lock(project) if staging.files else nullcontext():  # nothing new: no lock needed
+            for plan in plans:
+                if plan.claim:
+                    plan.claim.check(project)
+            for plan in plans:
+                merge_existing(project, plan)
+            staging.publish(lock_renames=True)
     except BaseException:
         staging.discard()
         raise
@@ -128,14 +173,18 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
         from . import segment  # noqa: F401  (loaded once, before the workers fork)
     staging, results = catalog.staged_run(_AddTask(project), names, workers, chunk=10, progress=progress)
     try:
-        for _, plan in results:
-            if plan is not None:
-                merge_existing(project, plan)
-        staging.publish(lock_renames=True)
+        with source_lock(project):  # concurrent adds: each checks and publishes in turn
+            for _, _, claim in results:
+                if claim is not None:
+                    claim.check(project)
+            for _, plan, _ in results:
+                if plan is not None:
+                    merge_existing(project, plan)
+            staging.publish(lock_renames=True)
     except BaseException:
         staging.discard()
         raise
-    return [added for added, _ in results]
+    return [added for added, _, _ in results]
 
 
 def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
@@ -157,16 +206,17 @@ def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
 @dataclass
 class _AddTask:
     """Plan and stage a chunk of (file, name) pairs (a :func:`catalog.staged_run` task);
-    returns (what was added, the plan when existing catalogs need a merge, else None)."""
+    returns (what was added, the plan when existing catalogs need a merge, else None, the
+    claim of a new source, else None)."""
 
     project: Project
 
-    def __call__(self, pairs: list[tuple[Path, str]], staging: catalog.Staging) -> list[tuple[Added, Plan | None]]:
-        results: list[tuple[Added, Plan | None]] = []
+    def __call__(self, pairs: list[tuple[Path, str]], staging: catalog.Staging) -> list[tuple]:
+        results: list[tuple[Added, Plan | None, Claim | None]] = []
         for path, name in pairs:
             plan = _plan_file(self.project, path, name)
             existing = stage_new_files(self.project, plan, staging)
-            results.append((Added(name, len(plan.template), list(plan.langs)), plan if existing else None))
+            results.append((Added(name, len(plan.template), list(plan.langs)), plan if existing else None, plan.claim))
         return results
 
 
@@ -181,7 +231,7 @@ def _changed(path: Path, text: str) -> bool:
 
 
 def _without_dates(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not line.startswith(_VOLATILE_HEADERS)]
+    return [line for line in text.split("\n") if not line.startswith(_VOLATILE_HEADERS)]
 
 
 _VOLATILE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')

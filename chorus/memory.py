@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import math
 import re
 import sqlite3
@@ -37,19 +38,22 @@ from typing import Iterable, Iterator
 
 from babel import Locale, UnknownLocaleError
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
+from defusedxml.ElementTree import iterparse as safe_iterparse
 from filelock import FileLock
 from rapidfuzz import fuzz, process
 
 from . import catalog
 from .errors import ChorusError
+from .files import is_regular, read_regular
 from .project import Project, slugify
+from .text import TextRefused, clean
 
 INDEX_VERSION = "1"
 TM_FOLDER = ".tm"
 TMX_PREFIX = "tmx:"
 USABLE_STATES = ("translated", "approved")
 MAX_TMX_BYTES = 200 * 1024 * 1024
+MAX_TMX_DEPTH = 64  # tmx > body > tu > tuv > seg > a few inline elements
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WORD = re.compile(r"\w+")
 _COMMON_SHARE = 0.1  # words in more than this share of entries say little about a match
@@ -211,7 +215,8 @@ def _sources(project: Project, lang: str) -> dict[str, Path]:
     folder = tm_dir(project)
     if folder.is_dir():
         for path in sorted(folder.glob("*.tmx")):
-            found[project.relative(path)] = path
+            if is_regular(path):  # never a link out of the project, nor a FIFO that would hang
+                found[project.relative(path)] = path
     return found
 
 
@@ -269,7 +274,10 @@ def _refresh(connection: sqlite3.Connection, project: Project, lang: str) -> Non
         old = known.get(name)
         if old and old[0] == info.st_mtime_ns and old[1] == info.st_size:
             continue
-        data = file.read_bytes()
+        try:
+            data = read_regular(file, MAX_TMX_BYTES, "TMX file") if file.suffix == ".tmx" else file.read_bytes()
+        except ChorusError:
+            continue  # replaced meanwhile by something that is not a TMX file: left out
         digest = hashlib.sha256(data).hexdigest()
         if not old or old[2] != digest:
             units = list(_read_units(project, lang, file, data, info.st_mtime_ns / 1e9))
@@ -372,11 +380,19 @@ def _tmx_date(value: str | None) -> float | None:
 
 
 def parse_tmx(data: bytes, name: str = "TMX file") -> ET.Element:
-    """The root of a TMX document, parsed safely (no entity expansion, no external access)."""
+    """The root of a TMX document, parsed safely (no entity expansion, no external access,
+    elements nested at most :data:`MAX_TMX_DEPTH` deep: parsing stops at the first deeper one)."""
     if len(data) > MAX_TMX_BYTES:
         raise ChorusError(f"{name}: larger than {MAX_TMX_BYTES // (1024 * 1024)} MB")
     try:
-        root = safe_fromstring(data)
+        depth = 0
+        events = safe_iterparse(io.BytesIO(data), events=("start", "end"))
+        for event, _ in events:
+            depth += 1 if event == "start" else -1
+            if depth > MAX_TMX_DEPTH:
+                raise ChorusError(f"{name}: elements nested more than {MAX_TMX_DEPTH} deep; "
+                                  f"not a TMX file Chorus can read")
+        root = events.root
     except DefusedXmlException as error:
         raise ChorusError(f"{name}: refused, it declares entities or external resources ({type(error).__name__})") from None
     except ET.ParseError as error:
@@ -388,15 +404,18 @@ def parse_tmx(data: bytes, name: str = "TMX file") -> ET.Element:
     return root
 
 
-def tmx_pairs(root: ET.Element, source_lang: str, langs: list[str]) -> Iterator[tuple[str, str, str, float | None]]:
+def tmx_pairs(root: ET.Element, source_lang: str, langs: list[str], strict: bool = False,
+              name: str = "TMX file") -> Iterator[tuple[str, str, str, float | None]]:
     """(source, target, project language, change time) for each translation unit of ``root``.
 
     Language codes are matched to the project's (``en-US`` → ``en``, ``es-ES`` → ``es``).
+    Texts follow the text policy (:func:`chorus.text.clean`): separators become spaces; a unit
+    with a control character is an error when ``strict`` (an import), else left out.
     """
     header = root.find("header")
     srclang = header.get("srclang", "*all*") if header is not None else "*all*"
     header_source = source_lang if srclang == "*all*" else match_lang(srclang, [source_lang])
-    for tu in root.iter("tu"):
+    for number, tu in enumerate(root.iter("tu"), start=1):
         tu_src = tu.get("srclang")
         unit_source = header_source if not tu_src or tu_src == "*all*" else match_lang(tu_src, [source_lang])
         if unit_source is None:
@@ -408,7 +427,13 @@ def tmx_pairs(root: ET.Element, source_lang: str, langs: list[str]) -> Iterator[
             seg = tuv.find("seg")
             if seg is None:
                 continue
-            text = _seg_text(seg).strip()
+            try:
+                text = clean(_seg_text(seg), f"{name}: translation unit {number}", inline=True).strip()
+            except TextRefused:
+                if strict:
+                    raise
+                texts, source_text = {}, None
+                break
             if not text:
                 continue
             if source_text is None and match_lang(code, [source_lang]):
@@ -424,8 +449,8 @@ def tmx_pairs(root: ET.Element, source_lang: str, langs: list[str]) -> Iterator[
             yield source_text, text, lang, changed
 
 
-def read_tmx_bytes(data: bytes, source_lang: str, langs: list[str], name: str = "TMX file"):
-    return list(tmx_pairs(parse_tmx(data, name), source_lang, langs))
+def read_tmx_bytes(data: bytes, source_lang: str, langs: list[str], name: str = "TMX file", strict: bool = False):
+    return list(tmx_pairs(parse_tmx(data, name), source_lang, langs, strict, name))
 
 
 def import_tmx(project: Project, file: Path) -> dict[str, int]:
@@ -435,13 +460,8 @@ def import_tmx(project: Project, file: Path) -> dict[str, int]:
     same name again replaces it). Its units appear with the slug ``tmx:<name>``.
     """
     file = Path(file)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise ChorusError(f"{file}: no such file") from None
-    except (IsADirectoryError, PermissionError) as error:
-        raise ChorusError(f"{file}: cannot read ({error.strerror})") from None
-    pairs = read_tmx_bytes(data, project.config.source_lang, project.config.langs, name=str(file))
+    data = read_regular(file, MAX_TMX_BYTES, "TMX file")  # size checked before reading
+    pairs = read_tmx_bytes(data, project.config.source_lang, project.config.langs, name=str(file), strict=True)
     counts: dict[str, int] = {}
     for _, _, lang, _ in pairs:
         counts[lang] = counts.get(lang, 0) + 1
@@ -453,7 +473,10 @@ def import_tmx(project: Project, file: Path) -> dict[str, int]:
     stem = slugify(file.name[: -len(file.suffix)] if file.suffix else file.name)
     if not stem:
         raise ChorusError(f"{file}: the file name gives no usable name (use letters or digits)")
-    catalog.atomic_write(tm_dir(project) / f"{stem}.tmx", data)
+    target = tm_dir(project) / f"{stem}.tmx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with catalog.locked(target):  # two imports of one name: one after the other, never mixed
+        catalog.atomic_write(target, data)
     return counts
 
 

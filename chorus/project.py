@@ -18,14 +18,15 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from .errors import ChorusError
+from .text import name_problem
 
 CONFIG_NAME = "chorus.toml"
 DEFAULT_CHAIN = ("memory", "apertium")
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
 EXPORT_FORMATS = ("txt", "md", "html", "proof")
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2}$")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # with match(): the whole name ($ allows a "\n")
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2}\Z")
 MAX_SLUG = 80
 
 
@@ -59,11 +60,20 @@ def slugify(filename: str) -> str:
 
 
 def check_slug(slug: str) -> str:
-    if not _SLUG.match(slug) or len(slug) > MAX_SLUG:
+    """The statement name ``slug`` in its NFKC form (``ｓｔｏｐ`` → ``stop``), if it is one:
+    lowercase ASCII letters, digits and single hyphens, at most 80 characters.
+
+    >>> check_slug("stop-the-attacks")
+    'stop-the-attacks'
+    """
+    normal = unicodedata.normalize("NFKC", slug)
+    if not _SLUG.match(normal) or len(normal) > MAX_SLUG:
+        problem = name_problem(normal)
         raise ChorusError(
-            f"not a valid statement name: {slug!r} (lowercase letters, digits and hyphens only)"
+            f"not a valid statement name: {slug!r} "
+            f"({problem + '; use ' if problem else ''}lowercase letters, digits and hyphens only)"
         )
-    return slug
+    return normal
 
 
 @dataclass
@@ -131,7 +141,11 @@ class Project:
             raise ChorusError(f"{folder} is not a directory")
         for name in ("source", "translations"):
             (folder / name).mkdir(parents=True, exist_ok=True)
-        config_path.write_text(render_config(source_lang, langs), encoding="utf-8")
+        try:  # made only if absent: of two concurrent inits, one wins and the other is told
+            with open(config_path, "x", encoding="utf-8") as handle:
+                handle.write(render_config(source_lang, langs))
+        except FileExistsError:
+            raise ChorusError(f"{config_path} already exists") from None
         gitignore = folder / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text(".chorus/\n*.lock\n", encoding="utf-8")
@@ -170,8 +184,8 @@ class Project:
         known = self.statements()
         if not slugs:
             return known
+        slugs = [check_slug(slug) for slug in slugs]
         for slug in slugs:
-            check_slug(slug)
             if slug not in known:
                 hint = f" (known: {', '.join(known)})" if known else " (none added yet: use 'chorus add FILE')"
                 raise ChorusError(f"unknown statement: {slug}{hint}")
@@ -215,6 +229,16 @@ class Project:
             return str(path)
 
 
+def _threshold(value) -> int:
+    """``publish_threshold``: a whole percentage (``80``, ``80.0`` or ``"80"``), 0 to 100."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or not 0 <= value <= 100 or value != int(value):
+        raise ChorusError(f"publish_threshold must be a whole number between 0 and 100, not {value!r}")
+    return int(value)
+
+
 def _config_from(data: dict) -> Config:
     try:
         source_lang = normalize_lang(str(data.get("source_lang", "en")))
@@ -225,14 +249,12 @@ def _config_from(data: dict) -> Config:
             if isinstance(value, list)
         }
         formats = [str(name) for name in data.get("formats", ["source", "html"])]
-        threshold = int(data.get("publish_threshold", 100))
+        threshold = _threshold(data.get("publish_threshold", 100))
     except ChorusError as error:
         raise ChorusError(f"{CONFIG_NAME}: {error}") from None
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ChorusError(f"{CONFIG_NAME}: {error}") from None
     unknown = [name for name in formats if name != "source" and name not in EXPORT_FORMATS]
     if unknown:
         raise ChorusError(f"{CONFIG_NAME}: unknown export format {unknown[0]!r}")
-    if not 0 <= threshold <= 100:
-        raise ChorusError(f"{CONFIG_NAME}: publish_threshold must be between 0 and 100")
     return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data)

@@ -2,7 +2,7 @@
 
 Statements arrive by e-mail in whatever encoding the sender's program chose. We try UTF-8
 (with or without a byte-order mark), then an encoding the file declares, then the most likely
-one; line ends become ``\\n``.
+one; line ends become ``\\n``, and the text policy of :mod:`chorus.text` applies.
 """
 
 from __future__ import annotations
@@ -12,40 +12,31 @@ import re
 from pathlib import Path
 
 from .errors import ChorusError
+from .files import read_regular
+from .text import clean
 
 MAX_BYTES = 2 * 1024 * 1024  # a statement is a few KB; a 2 MB one is a mistake
 _DECLARED = re.compile(rb"(?:coding|charset|encoding)[=:]\s*[\"']?([-\w.]+)", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def read_statement(path: str | Path) -> str:
-    """The decoded text of a statement file, with ``\\n`` line ends."""
-    path = Path(path)
-    if not path.exists():
-        raise ChorusError(f"{path}: no such file")
-    if path.is_dir():
-        raise ChorusError(f"{path}: is a directory, not a statement file")
-    if not path.is_file():
-        raise ChorusError(f"{path}: not a regular file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ChorusError(f"{path}: too large for a statement ({size / 1e6:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ChorusError(f"{path}: cannot read ({error.strerror})") from None
+    """The decoded text of a statement file, with ``\\n`` line ends.
+
+    Only a regular file is read: a symbolic link, a folder, a FIFO or a device is refused, and
+    so is a file over 2 MB, before it is read.
+    """
+    data = read_regular(path, MAX_BYTES, "statement file")
     return decode_statement(data, str(path))
 
 
 def decode_statement(data: bytes, name: str = "input") -> str:
+    """Statement text from bytes, under the text policy (:func:`chorus.text.clean`): line and
+    page separators become line ends, other control characters are refused."""
     if not data.strip():
         raise ChorusError(f"{name}: is empty")
     if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ChorusError(f"{name}: looks like a binary file, not text")
-    text = _decode(data, name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROL.search(text):
-        raise ChorusError(f"{name}: looks like a binary file, not text (control characters)")
+    text = clean(_decode(data, name), name)
     if not text.strip():
         raise ChorusError(f"{name}: is empty")
     return text

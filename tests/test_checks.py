@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chorus import catalog, memory
-from chorus.checks import CHECKS, check_catalog, check_entry, ignore, ignored_checks
+from chorus.checks import CHECKS, _match, check_catalog, check_entry, ignore, ignored_checks
 from chorus.glossary import Glossary, Term
 from test_memory import write_catalog
 
@@ -155,3 +159,27 @@ def test_catalog_with_glossary_file_and_drafts(project):
         ("Nothing yet.", "", "untranslated"),
     ])
     assert [f.check for f in check_catalog(project, "one", "es")] == ["glossary"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(left=st.lists(st.sets(st.integers(0, 4), max_size=2), max_size=6),
+       right=st.lists(st.sets(st.integers(0, 4), max_size=2), max_size=6))
+def test_numbers_are_paired_as_well_as_they_can_be(left, right):
+    """The pairing of numbers (greedy, then augmenting paths without recursion) is a maximum
+    matching: as large as the best one found by trying every assignment."""
+    from decimal import Decimal
+
+    left = [{Decimal(v) for v in values} for values in left]
+    right = [{Decimal(v) for v in values} for values in right]
+    pairs = _match(left, right)
+    assert all(left[i] & right[j] for i, j in pairs.items())
+    assert len(set(pairs.values())) == len(pairs)
+
+    @lru_cache(maxsize=None)
+    def best(i: int, taken: frozenset) -> int:  # the largest matching of left[i:] to the rest
+        if i == len(left):
+            return 0
+        return max([best(i + 1, taken)] + [1 + best(i + 1, taken | {j}) for j in range(len(right))
+                                            if j not in taken and left[i] & right[j]])
+
+    assert len(pairs) == best(0, frozenset())

@@ -17,6 +17,7 @@ import polib
 from chorus import catalog
 from chorus.errors import ChorusError
 from chorus.project import Project, check_slug, normalize_lang
+from chorus.text import clean_translation
 
 MAX_TARGET = 20_000
 NEEDS_WORK = ("untranslated", "fuzzy")
@@ -123,18 +124,9 @@ def find(segments: list[Segment], seg_id: str) -> Segment:
 
 
 def clean_target(source: str, target: str) -> str:
-    """Normalise line ends; keep leading/trailing newlines as the source has them (msgfmt -c)."""
-    text = target.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > MAX_TARGET:
-        raise ValueError(f"the translation is longer than {MAX_TARGET} characters")
-    if "\x00" in text:
-        raise ValueError("the translation contains a NUL character")
-    core = text.strip("\n")
-    if not core.strip():
-        return ""
-    lead = "\n" if source.startswith("\n") else ""
-    tail = "\n" if source.endswith("\n") else ""
-    return lead + core + tail
+    """The translation as the catalog stores it (:func:`chorus.text.clean_translation`: line ends
+    normalised, separators made spaces, control characters refused with a ValueError)."""
+    return clean_translation(source, target, MAX_TARGET)
 
 
 @dataclass

@@ -119,9 +119,8 @@ def glossary_add(term: str, lang: str, translation: str, note: str, project: Pro
     if translation and not lang:
         raise ChorusError("a fixed translation needs --lang (the language it is written in)")
     lang = normalize_lang(lang) if lang else ""
-    glossary = Glossary.load(project)
-    added = glossary.add(term, lang, translation, note)
-    glossary.save()
+    with Glossary.editing(project) as glossary:  # concurrent adds queue on the glossary's lock
+        added = glossary.add(term, lang, translation, note)
     what = f"translated as {added.translation!r}" if added.translation else "kept as it is"
     click.echo(f"{added.term}: {what} in {added.lang or 'every language'}")
 

@@ -10,6 +10,7 @@ the end fail while a command or a route has no row.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ def template_world(tmp_path_factory) -> Path:
     (files / "bomb.tmx").write_text('<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><tmx>&a;</tmx>',
                                     encoding="utf-8")
     (files / "stop-the-attacks.txt").write_text("Another text\n\nWith the same name.\n", encoding="utf-8")
+    careless_inputs(world)
     return world
 
 
@@ -187,6 +189,78 @@ CLI_ROWS.update({
                                                         "too much like the existing user coord", stdin=PASSWORD + "\n"),
     "user token --revoke: unknown user": Cli(["user", "token", "nobody", "--revoke"], "nobody"),
 })
+
+
+# --- careless or hostile input: text, files, names and settings ---------------------------------
+
+def careless_inputs(world: Path) -> None:
+    """Input files for the rows below (links and FIFOs are made by each row's ``prepare``: a
+    copy of the world would copy what they point to)."""
+    files = world / "inputs"
+    (world / "secret.txt").write_text("Secret title\n\nThe secret of the office.\n", encoding="utf-8")
+    (files / "fresh.txt").write_text("A fresh title\n\nA fresh text.\n", encoding="utf-8")
+    (files / "bell.txt").write_text("A title\n\nWe stand\x07 with you.\n", encoding="utf-8")
+    tu = '<tu><tuv xml:lang="en"><seg>{}</seg></tuv><tuv xml:lang="es"><seg>Solidaridad</seg></tuv></tu>'
+    tmx = '<?xml version="1.0"?><tmx version="1.4"><header srclang="en"/><body>{}</body></tmx>'
+    (world / "elsewhere.tmx").write_text(tmx.format(tu.format("Solidarity")), encoding="utf-8")
+    (files / "deep.tmx").write_text(tmx.format(tu.format("<hi>" * 5000 + "x" + "</hi>" * 5000)), encoding="utf-8")
+    (files / "control.tmx").write_text(tmx.format(tu.format("Solidarity&#x7f;")), encoding="utf-8")
+
+
+def link(name: str, target: str) -> Callable[[Path], None]:
+    def prepare(world: Path) -> None:
+        path = world / name
+        path.unlink(missing_ok=True)
+        path.symlink_to(world / target)
+    return prepare
+
+
+def fifo(name: str) -> Callable[[Path], None]:
+    return lambda world: os.mkfifo(world / name)
+
+
+def sparse(name: str, size: int) -> Callable[[Path], None]:
+    def prepare(world: Path) -> None:
+        with open(world / name, "wb") as handle:
+            handle.truncate(size)
+    return prepare
+
+
+def config_line(line: str) -> Callable[[Path], None]:
+    def prepare(world: Path) -> None:
+        config = world / "project" / "chorus.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace("publish_threshold = 100", line),
+                          encoding="utf-8")
+    return prepare
+
+
+def huge_glossary_cell(world: Path) -> None:
+    (world / "project" / "translations" / "glossary.csv").write_text(
+        "term,lang,translation,note\nUnion,,," + "x" * 140_000 + "\n", encoding="utf-8")
+
+
+CARELESS_CLI_ROWS: dict[str, Cli] = {
+    "add: control character": Cli(["add", "{inputs}/bell.txt"], r"control character \(U\+0007"),
+    "add: symbolic link": Cli(["add", "{inputs}/link.txt"], "symbolic link", prepare=link("inputs/link.txt", "secret.txt")),
+    "add: FIFO": Cli(["add", "{inputs}/pipe.txt"], "not a regular file", prepare=fifo("inputs/pipe.txt")),
+    "add: slug with a trailing newline": Cli(["add", "{inputs}/fresh.txt", "--slug", "fresh\n"], "not a valid statement name"),
+    "add: slug with an invisible character": Cli(["add", "{inputs}/fresh.txt", "--slug", "fre\u200bsh"], "invisible"),
+    "add: slug with look-alike letters": Cli(["add", "{inputs}/fresh.txt", "--slug", "fr\u0435sh"], "mixes letters"),
+    "update: symbolic link in source/": Cli(["update", SLUG], "symbolic link",
+                                            prepare=link(f"project/source/{SLUG}.txt", "secret.txt")),
+    "status: publish_threshold = 1e400": Cli(["status"], "publish_threshold", prepare=config_line("publish_threshold = 1e400")),
+    "tm import: nested 5,000 deep": Cli(["tm", "import", "{inputs}/deep.tmx"], "nested more than"),
+    "tm import: control character": Cli(["tm", "import", "{inputs}/control.tmx"], r"control character \(U\+007F"),
+    "tm import: symbolic link": Cli(["tm", "import", "{inputs}/link.tmx"], "symbolic link",
+                                    prepare=link("inputs/link.tmx", "elsewhere.tmx")),
+    "tm import: FIFO": Cli(["tm", "import", "{inputs}/x.tmx"], "not a regular file", prepare=fifo("inputs/x.tmx")),
+    "tm import: 300 MB": Cli(["tm", "import", "{inputs}/huge.tmx"], "too large", prepare=sparse("inputs/huge.tmx", 300 << 20)),
+    "glossary add: control character": Cli(["glossary", "add", "Uni\x07on"], r"control character \(U\+0007"),
+    "glossary add: a field over 128 KB": Cli(["glossary", "add", "Union", "--note", "x" * 140_000], "longer than"),
+    "glossary list: a field over 128 KB in the file": Cli(["glossary", "list"], "glossary.csv, line 2",
+                                                           prepare=huge_glossary_cell),
+}
+CLI_ROWS.update(CARELESS_CLI_ROWS)
 
 
 def expand(args: list[str], world: Path) -> list[str]:
@@ -402,6 +476,19 @@ WEB_ROWS.update({
     "api next: POST, unknown statement": Web("POST", "/api/statements/no-such/es/next", 404, '"error": ?"not_found"',
                                              user="token:coord", json={}),
 })
+
+
+CARELESS_WEB_ROWS: dict[str, Web] = {
+    "api put: control character": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, r"control character \(U\+0007",
+                                      user="token:coord", json={"target": "Ho\x07la"}),
+    "api put: lone surrogate": Web("PUT", "/api/statements/{slug}/es/segments/{seg}", 400, "surrogate",
+                                   user="token:coord", json={"target": "Ho\ud800la"}),
+    "review save: control character": Web("POST", "/review/{slug}/es/{seg}", 400, r"control character \(U\+001B",
+                                          form={"target": "Ho\x1bla"}),
+    "new statement: control character": Web("POST", "/statements/new", 400, r"control character \(U\+0007",
+                                            form={"text": "A title\n\nSome\x07 text.", "kind": "txt", "slug": "bell"}),
+}
+WEB_ROWS.update(CARELESS_WEB_ROWS)
 
 
 def first_segment(project_dir: Path) -> tuple[str, str]:

@@ -105,8 +105,9 @@ PAGES = {
     "users": ("/users", [USER]),
     "export page": ("/export/hostile/es", []),
     "new statement form": ("/statements/new", []),
-    "HTML export (web)": ("/export/hostile/es?format=html", [TARGET]),
-    "HTML export of Markdown (web)": ("/export/hostile-md/es?format=html", [TARGET]),
+    # Translations that add markup block publishing: the draft export shows them, as text.
+    "HTML export (web)": ("/export/hostile/es?format=html&draft=1", [TARGET]),
+    "HTML export of Markdown (web)": ("/export/hostile-md/es?format=html&draft=1", [TARGET]),
     "segments (API)": ("/api/statements/hostile/es/segments", []),
 }
 
@@ -143,7 +144,7 @@ def test_every_page_is_in_the_list(world):
 @pytest.mark.parametrize("slug", ["hostile", "hostile-md"])
 def test_hostile_text_is_text_in_the_html_export(world, slug):
     project, _ = world
-    page = assemble.render(project, slug, "es", "html")
+    page = assemble.render(project, slug, "es", "html", draft=True)
     assert_shown_as_text(page, TARGET)
 
 

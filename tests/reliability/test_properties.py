@@ -1,6 +1,9 @@
 """Properties that must hold for any input, checked on generated input (hypothesis).
 
-- A catalog written by Chorus and read back is what was written, and ``msgfmt -c`` accepts it.
+- A catalog written by Chorus and read back is what was written, and ``msgfmt -c`` accepts it;
+  over all of Unicode, Chorus's readers (the full one, the fast one) and polib read it alike.
+- The text policy keeps or refuses every code point, and what it keeps has no line break but
+  ``\n``.
 - Ingesting a statement and exporting it with identity translations gives the source back.
 - Sentence splitting never loses, adds or reorders a character.
 """
@@ -8,8 +11,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import polib
@@ -20,6 +25,7 @@ from chorus import assemble, catalog
 from chorus.ingest import apply, plan_add
 from chorus.project import Project, render_config
 from chorus.segment import segments, split_sentences
+from chorus.text import SEPARATORS, TextRefused, clean
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -58,7 +64,7 @@ def same_line_ends(msgid: str, msgstr: str) -> str:
 
 
 @st.composite
-def po_entry(draw, msgid: str, obsolete: bool = False) -> polib.POEntry:
+def po_entry(draw, msgid: str, obsolete: bool = False, message=message, comment_line=comment_line) -> polib.POEntry:
     translated = draw(st.booleans())
     msgstr = same_line_ends(msgid, draw(message)) if translated or obsolete else ""
     flags = draw(flag_sets) if msgstr else [flag for flag in draw(flag_sets) if flag == "no-wrap"]
@@ -77,12 +83,12 @@ def po_entry(draw, msgid: str, obsolete: bool = False) -> polib.POEntry:
 
 
 @st.composite
-def po_catalog(draw) -> polib.POFile:
+def po_catalog(draw, message=message, comment_line=comment_line) -> polib.POFile:
     msgids = draw(st.lists(message, min_size=1, max_size=12, unique=True))
     obsolete_count = draw(st.integers(0, min(3, len(msgids) - 1)))
     po = catalog.merge(polib.POFile(), None, "es", "property-test")  # Chorus's own headers
     for number, msgid in enumerate(msgids):
-        po.append(draw(po_entry(msgid, obsolete=number >= len(msgids) - obsolete_count)))
+        po.append(draw(po_entry(msgid, number >= len(msgids) - obsolete_count, message, comment_line)))
     return po
 
 
@@ -91,16 +97,27 @@ def entry_fields(entry: polib.POEntry) -> tuple:
             entry.tcomment, list(entry.occurrences), entry.previous_msgid, entry.obsolete)
 
 
-@SETTINGS
-@given(written=po_catalog())
-def test_po_write_then_read_gives_back_what_was_written(written):
+def assert_read_back_alike(written: polib.POFile) -> None:
+    """Write a catalog as Chorus does: ``msgfmt -c`` accepts it, and Chorus's reader, polib on
+    its own and the fast reader of :func:`catalog.read_states` all give back what was written."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "es.po"
         catalog.write(written, path)
-        read_back = catalog.read(path)
+        by_chorus = catalog.read(path)
+        by_polib = polib.pofile(str(path))
+        _, fast = catalog.read_states(path)
         assert msgfmt_errors(path) == "", path.read_text(encoding="utf-8")
-    assert read_back.metadata == written.metadata
-    assert [entry_fields(e) for e in read_back] == [entry_fields(e) for e in written]
+    expected = [entry_fields(e) for e in written]
+    assert by_chorus.metadata == written.metadata
+    assert [entry_fields(e) for e in by_chorus] == expected
+    assert [entry_fields(e) for e in by_polib] == expected
+    assert fast == {e.msgid: (e.msgstr, catalog.state(e)) for e in catalog.live_entries(written)}
+
+
+@SETTINGS
+@given(written=po_catalog())
+def test_po_write_then_read_gives_back_what_was_written(written):
+    assert_read_back_alike(written)
 
 
 def test_update_after_a_long_sentence_changed_writes_valid_catalogs(tmp_path):
@@ -238,3 +255,70 @@ def test_sentence_split_never_loses_or_duplicates_a_character(data, lang):
 def test_sentence_split_of_any_text_is_lossless(text, lang):
     assume(text)
     assert "".join(split_sentences(text, lang)) == text
+
+
+# --- every code point: the writer, Chorus's readers, polib and msgfmt agree ------------------------
+
+# All of Unicode that a UTF-8 file can hold (no lone surrogates), but NUL and EOT (no PO file
+# can hold them: see the next test), with the characters that once split lines, and other
+# controls, drawn often.
+HARD = SEPARATORS + "\r\n\t\"\\\x01\x07\x08\x1b\x1f\x7f\x80\x9f\xa0\u200b\ufeff\ufffe\uffff\U0010ffff"
+UNWRITABLE = "\x00\x04"  # C strings end at NUL; gettext joins msgctxt and msgid with EOT
+any_char = st.one_of(st.characters(blacklist_categories=("Cs",), blacklist_characters=UNWRITABLE),
+                     st.sampled_from(HARD))
+any_text = st.lists(any_char, min_size=1, max_size=40).map("".join)
+any_message = any_text.filter(lambda text: text.strip("\n"))
+any_comment_line = st.lists(any_char.filter(lambda c: c not in "\n\r"), min_size=1, max_size=30) \
+    .map(lambda chars: "".join(chars).strip()).filter(bool)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written=po_catalog(any_message, any_comment_line))
+def test_every_code_point_reads_back_the_same_with_chorus_and_with_polib(written):
+    assert_read_back_alike(written)
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=any_message, where=st.integers(0, 40), char=st.sampled_from(UNWRITABLE))
+def test_a_catalog_that_cannot_be_read_back_is_never_written(tmp_path_factory, text, where, char):
+    po = catalog.merge(polib.POFile(), None, "es", "property-test")
+    po.append(polib.POEntry(msgid=text[:where] + char + text[where:], msgstr=""))
+    folder = tmp_path_factory.mktemp("unwritable")
+    try:
+        catalog.write(po, folder / "es.po")
+    except TextRefused as refusal:
+        assert f"U+{ord(char):04X}" in str(refusal)
+    else:
+        raise AssertionError("written")
+    assert list(folder.iterdir()) == [folder / ".es.po.lock"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(), max_size=60), inline=st.booleans())
+def test_the_text_policy_keeps_or_refuses_every_code_point(text, inline):
+    """Every text is refused (naming a control character or lone surrogate it holds) or comes
+    back with no line break but ``\\n``: a document keeps every line Python sees in it, a
+    sentence gets spaces; cleaning twice changes nothing."""
+    try:
+        cleaned = clean(text, inline=inline)
+    except TextRefused as refusal:
+        code = int(re.search(r"U\+([0-9A-F]{4})", str(refusal)).group(1), 16)
+        assert chr(code) in text and unicodedata.category(chr(code)) in ("Cc", "Cs")
+        return
+    assert not set(cleaned) & set(SEPARATORS + "\r")
+    assert cleaned.splitlines() == cleaned.split("\n")[:len(cleaned.splitlines())]
+    if not inline:
+        assert cleaned.splitlines() == text.splitlines()
+    assert clean(cleaned, inline=inline) == cleaned
+
+
+def test_a_header_value_cannot_break_its_line(tmp_path):
+    """A user name with a line break is Last-Translator on one line, not a header of its own."""
+    po = catalog.merge(polib.POFile(), None, "es", "property-test")
+    po.metadata[catalog.SOURCE_HASH] = "0123456789abcdef"
+    catalog.touch_revision(po, "ana\nX-Chorus-Source-Hash: 0\u2028more")
+    catalog.write(po, tmp_path / "es.po")
+    read_back = catalog.read(tmp_path / "es.po")
+    assert read_back.metadata["Last-Translator"] == "ana X-Chorus-Source-Hash: 0 more"
+    assert read_back.metadata[catalog.SOURCE_HASH] == "0123456789abcdef"
+    assert msgfmt_errors(tmp_path / "es.po") == ""
