@@ -171,29 +171,22 @@ _INVISIBLE_CATEGORIES = ("Cf", "Cc", "Zl", "Zp")
 def name_problem(name: str) -> str | None:
     """Why ``name`` (a statement name, a user name) cannot be one, or None.
 
-    Refused: invisible characters (zero-width spaces and joiners, direction marks, soft
-    hyphens, control characters) and letters of more than one script (``pаypal`` with a
-    Cyrillic ``а``). Check the NFKC form of a name (:func:`unicodedata.normalize`).
+    Refused: line breaks, invisible characters (zero-width spaces and joiners, direction marks,
+    soft hyphens, control characters) and letters of several scripts that look alike
+    (``pаypal`` with a Cyrillic ``а``, found with Unicode's confusables data through
+    confusable-homoglyphs). Check the NFKC form of a name (:func:`unicodedata.normalize`).
 
     >>> name_problem("ana"), name_problem("an\\u200ba"), name_problem("\\u0430na")
-    (None, 'contains an invisible character (U+200B)', 'mixes letters of different scripts (Cyrillic, Latin)')
+    (None, 'contains an invisible character (U+200B)', 'mixes letters of different scripts that look alike')
     """
     for char in name:
         if char in SEPARATORS or char in "\n\r":
             return f"contains a line break (U+{ord(char):04X})"
         if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
             return f"contains an invisible character (U+{ord(char):04X})"
-    scripts = {_script(char) for char in name if char.isalpha()}
-    scripts.discard("Common")
-    if len(scripts) > 1:
-        return f"mixes letters of different scripts ({', '.join(sorted(scripts))})"
+    if not name.isascii():
+        from confusable_homoglyphs import confusables  # its data loads on first use
+
+        if confusables.is_dangerous(name):
+            return "mixes letters of different scripts that look alike"
     return None
-
-
-def _script(char: str) -> str:
-    """The script of a letter, from its Unicode name (``CYRILLIC SMALL LETTER A`` → Cyrillic)."""
-    try:
-        first = unicodedata.name(char).split()[0]
-    except ValueError:
-        return "Unknown"
-    return {"CJK": "Han", "HIRAGANA": "Han", "KATAKANA": "Han"}.get(first, first.title())  # kana and kanji mix

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import database
+from . import database, text
 from .errors import ChorusError
 from .project import Project, normalize_lang
 
@@ -80,11 +80,7 @@ def name_problem(name: str) -> str | None:
         return "no spaces, control or invisible characters"
     if unicodedata.category(name[0]).startswith("M"):
         return "it may not start with a combining mark"
-    from confusable_homoglyphs import confusables
-
-    if confusables.is_dangerous(name):
-        return "it mixes scripts with letters that look alike, as in a name made to pass for another"
-    return None
+    return text.name_problem(name)
 
 
 def check_name(name: str) -> str:
