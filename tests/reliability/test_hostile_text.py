@@ -108,11 +108,13 @@ PAGES = {
     "HTML export (web)": ("/export/hostile/es?format=html", [TARGET]),
     "HTML export of Markdown (web)": ("/export/hostile-md/es?format=html", [TARGET]),
     "segments (API)": ("/api/statements/hostile/es/segments", []),
+    "search": ("/search?q=stand", [SOURCE, TARGET]),
 }
 
 
 NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JSON like the one above
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
+    "api.search",
 }
 
 

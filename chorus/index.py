@@ -1,0 +1,818 @@
+"""The project index: what pages need, without reading every catalog at every request.
+
+``.chorus/index.sqlite3`` (SQLite, derived from the files, safe to delete) holds per statement
+its title, date, deadline and size; per statement and language the counts per state, the
+words, the last change and whether the catalog could be read (if not: what is wrong and the
+command that repairs it); and the text of every segment, in an FTS5 table for
+:mod:`chorus.search`.
+
+A file is read again only when its inode, size, modification or change time differ from what
+the index recorded. :meth:`Index.refresh` without arguments (what a web request does) notices
+new and removed statements (the ``translations/`` folder changed), languages added to
+chorus.toml and a new publish threshold, and stats every file when the last sweep is older
+than :data:`SWEEP_SECONDS`; :meth:`Index.check` re-reads the files of what a page shows, so
+a page costs what it shows. Catalogs written through :func:`chorus.catalog.editing` (the web
+UI's saves) are indexed at once, in the writing process.
+
+Several processes share the file (gunicorn workers, commands): SQLite in WAL mode, every write
+an ``IMMEDIATE`` transaction that checks each file again before storing what was read, and a
+file lock so that one process at a time builds or sweeps.
+
+>>> index = Index(project)                                # doctest: +SKIP
+>>> index.refresh(full=True)                              # doctest: +SKIP
+>>> index.listing(["es"], state="needs-work").total       # doctest: +SKIP
+12
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import difflib
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import catalog, database
+from .errors import ChorusError
+from .project import Project, check_slug
+from .status import STATE_KEYS, percentages, ready
+
+log = logging.getLogger(__name__)
+
+VERSION = "1"
+FILE_NAME = "index.sqlite3"
+SWEEP_SECONDS = 30.0  # a request stats every file when the last sweep is older than this
+TOKENIZER = "unicode61 remove_diacritics 2"
+DEADLINE_HEADER = "X-Chorus-Deadline"
+CHUNK = 25  # statements read per chunk (and stored per transaction) when many changed
+LOCK_WAIT = 600.0
+COUNTS = ("segments", "words", *STATE_KEYS, *(f"{state}_words" for state in STATE_KEYS))
+ROW_STATES = {  # the dashboard's state filter, on a catalog row ``c``
+    "all": None,
+    "needs-work": "c.error IS NULL AND c.untranslated + c.fuzzy > 0",
+    "ready": "c.error IS NULL AND c.ready",
+    "problems": "c.error IS NOT NULL",
+}
+SORTS = ("urgent", "newest")
+
+_TABLES = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS statements (
+        slug TEXT PRIMARY KEY, stamp TEXT, title TEXT NOT NULL, title_key TEXT NOT NULL,
+        date TEXT NOT NULL, deadline TEXT, segments INTEGER NOT NULL, words INTEGER NOT NULL,
+        error TEXT, repair TEXT)""",
+    "CREATE INDEX IF NOT EXISTS statements_by_date ON statements (date DESC, slug DESC)",
+    "CREATE INDEX IF NOT EXISTS statements_by_deadline ON statements (deadline)",
+    f"""CREATE TABLE IF NOT EXISTS catalogs (
+        slug TEXT NOT NULL, lang TEXT NOT NULL, stamp TEXT, missing INTEGER NOT NULL,
+        {", ".join(f"{name} INTEGER NOT NULL" for name in COUNTS)},
+        changed REAL, ready INTEGER NOT NULL, error TEXT, repair TEXT,
+        first_row INTEGER, last_row INTEGER, PRIMARY KEY (slug, lang))""",
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS segments USING fts5(
+        source, target, slug UNINDEXED, lang UNINDEXED, context UNINDEXED, state UNINDEXED,
+        position UNINDEXED, tokenize = '{TOKENIZER}')""",
+]
+
+
+# --- what one file holds ------------------------------------------------------------------------
+
+
+@dataclass
+class TemplateRecord:
+    """What the index keeps of a statement's template (``<slug>.pot``)."""
+
+    slug: str
+    stamp: str | None
+    title: str
+    date: str
+    deadline: str | None = None
+    segments: int = 0
+    words: int = 0
+    entries: list[tuple[str | None, str]] = field(default_factory=list)  # for catalogs not made yet
+    error: str | None = None
+    repair: str | None = None
+
+
+@dataclass
+class CatalogRecord:
+    """What the index keeps of one catalog; ``rows`` are (source, target, msgctxt, state, position)."""
+
+    slug: str
+    lang: str
+    stamp: str | None
+    missing: bool = False
+    counts: dict = field(default_factory=dict)
+    rows: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    changed: float | None = None
+    error: str | None = None
+    repair: str | None = None
+
+
+def segment_id(msgctxt: str | None, msgid: str) -> str:
+    """A segment's id, as the web UI makes it (``webui.segments.segment_id``)."""
+    return hashlib.sha256(f"{msgctxt or ''}\x04{msgid}".encode("utf-8")).hexdigest()[:12]
+
+
+def fold(text: str) -> str:
+    """Lowercase, without diacritics: ``fold("Solidarité") == "solidarite"``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _stamp(info: os.stat_result | None) -> str | None:
+    if info is None:
+        return None
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
+def _day(seconds: float) -> str:
+    return dt.date.fromtimestamp(seconds).isoformat()
+
+
+def _iso_date(value: str | None) -> str | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip().strip("\"'")[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _kinds(entry) -> list[str]:
+    """Block kinds from an entry's extracted comment (``#. title``); link lines are skipped."""
+    first = (entry.comment or "").split("\n", 1)[0]
+    return [] if first.startswith("[") else [kind.strip() for kind in first.split(",")]
+
+
+def _relative(error: Exception, path: Path, project: Project) -> str:
+    return str(error).replace(str(path), project.relative(path))
+
+
+def read_template(project: Project, slug: str) -> TemplateRecord:
+    """Title, date, deadline, size and entries of a statement's template; never raises for a
+    broken file: the record says what is wrong."""
+    path = project.template_path(slug)
+    info = _stat(path)
+    if info is None:
+        return TemplateRecord(slug, None, slug, _day(time.time()), error=f"{project.relative(path)}: no such "
+                              f"template", repair=_template_repair(project, slug))
+    try:
+        metadata, entries, text = _read_entries(path)
+    except ChorusError as error:
+        return TemplateRecord(slug, _stamp(info), slug, _day(info.st_mtime), error=_relative(error, path, project),
+                              repair=_template_repair(project, slug))
+    title = _title(entries, text, bool(metadata))
+    reference = _REFERENCE.search(text) if text else None
+    deadline = _iso_date(metadata.get(DEADLINE_HEADER))
+    if deadline is None and reference and reference.group(1).endswith((".md", ".markdown")):
+        deadline = _front_matter_deadline(project.root / reference.group(1))
+    return TemplateRecord(
+        slug, _stamp(info), " ".join(title.split()) if title else slug,
+        _iso_date(metadata.get(catalog.DATE_HEADER)) or _day(info.st_mtime), deadline,
+        len(entries), sum(len(msgid.split()) for _, msgid, _, _, _ in entries),
+        [(context, msgid) for context, msgid, _, _, _ in entries])
+
+
+_REFERENCE = re.compile(r"^#: (\S+?):\d+", re.M)
+_EXTRACTED = re.compile(r"^#\. ([^\n]*)$", re.M)
+
+
+def _title(entries: list, text: str | None, header: bool) -> str | None:
+    """The msgid of the first entry whose block kind is ``title``. In a file the fast reader
+    read, the n-th ``msgid`` line after the header is the n-th entry."""
+    if text is None:  # read by polib: the kinds are at hand
+        return next((msgid for _, msgid, _, _, kinds in entries if "title" in kinds), None)
+    for found in _EXTRACTED.finditer(text):
+        if "title" in (kind.strip() for kind in found.group(1).split(",")):
+            position = text.count("\nmsgid ", 0, found.start()) + text.startswith("msgid ") - header
+            return entries[position][1] if 0 <= position < len(entries) else None
+    return None
+
+
+def _template_repair(project: Project, slug: str) -> str | None:
+    """``chorus update`` makes a template again from its source."""
+    try:
+        project.source_path(slug)
+    except ChorusError:
+        return None
+    return f"chorus update {slug}"
+
+
+def _front_matter_deadline(path: Path) -> str | None:
+    """``deadline: 2024-03-10`` in the front matter of a Markdown statement."""
+    try:
+        head = path.read_bytes()[:16384].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    from .document import FRONT_MATTER
+
+    found = FRONT_MATTER.match(head) if head.startswith("---") else None
+    for line in (found.group(1) if found else "").splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip().lower() == "deadline":
+            return _iso_date(value)
+    return None
+
+
+def read_catalog(project: Project, slug: str, lang: str, template: TemplateRecord | None) -> CatalogRecord:
+    """Counts and segments of one catalog. A catalog not made yet counts as the template,
+    untranslated (``template`` is needed then); a broken one is a record with ``error``."""
+    path = project.catalog_path(slug, lang)
+    info = _stat(path)
+    relative = project.relative(path)
+    if info is None:
+        if template is None or template.error:
+            return CatalogRecord(slug, lang, None, True, error=f"{relative} is missing, and so is a readable "
+                                 f"template to count from", repair=f"chorus update {slug}")
+        record = _record(slug, lang, None, [(context, msgid, "", "untranslated") for context, msgid in
+                                            template.entries], None)
+        record.missing, record.repair = True, f"chorus update {slug}"
+        return record
+    try:
+        _, entries, _ = _read_entries(path)
+    except ChorusError as error:
+        repair = f"sed -i '1s/^\\xEF\\xBB\\xBF//' {relative}" if "byte-order mark" in str(error) else None
+        return CatalogRecord(slug, lang, _stamp(info), error=_relative(error, path, project), repair=repair)
+    return _record(slug, lang, _stamp(info), [entry[:4] for entry in entries], info.st_mtime)
+
+
+def _record(slug: str, lang: str, stamp: str | None, entries, changed: float | None) -> CatalogRecord:
+    counts: Counter[str] = Counter()
+    rows = []
+    for position, (context, msgid, msgstr, state) in enumerate(entries):
+        words = len(msgid.split())
+        counts["segments"] += 1
+        counts["words"] += words
+        counts[state] += 1
+        counts[f"{state}_words"] += words
+        rows.append((msgid, msgstr, context, state, position))
+    return CatalogRecord(slug, lang, stamp, False, {key: counts.get(key, 0) for key in COUNTS}, rows, changed)
+
+
+def _read_entries(path: Path) -> tuple[dict[str, str], list[tuple], str | None]:
+    """Headers, live entries as (msgctxt, msgid, msgstr, state, kinds) and the text of a PO or
+    POT file; what :func:`catalog.read` refuses is a :class:`ChorusError` here too.
+
+    Most files take the fast reader (syntax checked, then read without context or duplicates;
+    kinds left empty, the text returned instead); anything else is parsed by polib through
+    :func:`catalog.read` (the text is then None).
+    """
+    try:
+        data = catalog.read_file(path)
+    except OSError as error:
+        raise ChorusError(f"{path}: cannot read ({error.strerror or error})") from None
+    if data.startswith(codecs.BOM_UTF8):
+        raise ChorusError(f"{path}: not a valid PO file (it starts with a byte-order mark, which "
+                          f"gettext does not accept)")
+    if b"msgctxt" not in data:
+        try:
+            text = data.decode("utf-8")
+            catalog.check_syntax(text)
+        except (UnicodeDecodeError, ValueError):
+            pass  # catalog.read below says what is wrong, as everywhere else
+        else:
+            metadata, entries = catalog.read_states(path)
+            live = data.count(b"\nmsgstr") + data.startswith(b"msgstr")
+            if live == len(entries) + bool(metadata):  # no duplicate, no plural form left out
+                return metadata, [(None, msgid, msgstr, state, ()) for msgid, (msgstr, state) in entries.items()], text
+    parsed = catalog.read(path)
+    return dict(parsed.metadata), [(entry.msgctxt, entry.msgid, entry.msgstr, catalog.state(entry), _kinds(entry))
+                                   for entry in catalog.live_entries(parsed)], None
+
+
+def _read_items(project: Project, items: list[tuple[str, bool, tuple[str, ...]]]):
+    """Read a chunk of (slug, template changed, languages changed): a run_chunks task."""
+    results = []
+    for slug, template_changed, langs in items:
+        missing = any(_stat(project.catalog_path(slug, lang)) is None for lang in langs)
+        template = read_template(project, slug) if template_changed or missing else None
+        results.append((template if template_changed else None,
+                        [read_catalog(project, slug, lang, template) for lang in langs]))
+    return results
+
+
+# --- connections ----------------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    """This thread's connection to the index at ``path`` (made anew when the file was deleted
+    or replaced, or in a forked child)."""
+    cache = _local.__dict__.setdefault("connections", {})
+    key = str(path)
+    info = _stat(path)
+    identity = (os.getpid(), info.st_ino) if info else None
+    found = cache.get(key)
+    if found and identity and found[0] == identity:
+        return found[1]
+    if found and found[0] and found[0][0] == os.getpid():
+        found[1].close()
+    db = _open(path)
+    info = _stat(path)
+    cache[key] = ((os.getpid(), info.st_ino) if info else None, db)
+    return db
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    try:
+        return _open_once(path)
+    except sqlite3.DatabaseError as error:
+        if "not a database" not in str(error) and "malformed" not in str(error):
+            raise
+    log.warning("%s is damaged: it is made again from the catalogs", path)
+    remove(path)
+    return _open_once(path)
+
+
+def remove(path: Path) -> None:
+    """Delete an index file (with SQLite's journal files)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _open_once(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = database.connect(path)
+    db.isolation_level = None  # transactions are explicit: BEGIN IMMEDIATE for every write
+    db.execute("PRAGMA synchronous=NORMAL")  # derived data: a crash loses at most a refresh
+    if _get(db, "version") != VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if _get(db, "version") != VERSION:  # another process may have made it meanwhile
+                for table in ("meta", "statements", "catalogs", "segments"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in _TABLES:
+                    db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return db
+
+
+def _get(db: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
+def _put(db: sqlite3.Connection, **values: str) -> None:
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    """One page of statements: ``statements`` (dicts), ``total`` matching, the page asked for."""
+
+    statements: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class Index:
+    """The index of one project (see the module's description)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.path = project.private_dir / FILE_NAME
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (a new one when the file was deleted or replaced)."""
+        return _connection(self.path)
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``: it waits for other writers, then owns the file)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def clear(self) -> None:
+        """Delete the index; the next refresh builds it again from the files."""
+        from filelock import FileLock
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path) + ".lock", timeout=LOCK_WAIT):
+            remove(self.path)
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    # --- keeping it up to date ------------------------------------------------------------------
+    def refresh(self, slugs: Iterable[str] = (), *, full: bool = False,
+                progress: Callable[[int, int], None] | None = None, workers: int = 1) -> None:
+        """Bring the index up to date: everything (``full``, and always the first time), or the
+        light checks of a request plus every file of ``slugs``."""
+        if full or self.meta().get("built") != "1":
+            self._sweep(progress, workers, wait=True)
+            return
+        meta = self.meta()
+        if time.time() - float(meta.get("swept", 0)) > SWEEP_SECONDS and self._sweep(progress, workers, wait=False):
+            return
+        self._structure(meta, rescan=False, progress=progress, workers=workers)
+        slugs = list(slugs)
+        if slugs:
+            self.check(slugs, progress=progress, workers=workers)
+
+    def check(self, slugs: Iterable[str], langs: Iterable[str] | None = None, *,
+              progress: Callable[[int, int], None] | None = None, workers: int = 1) -> bool:
+        """Re-read the files of ``slugs`` (their template and the catalogs of ``langs``, else of
+        every language) that changed; True when something did."""
+        langs = list(langs) if langs is not None else list(self.project.config.langs)
+        return self._check({slug: langs for slug in slugs}, progress, workers)
+
+    def check_catalogs(self, pairs: Iterable[tuple[str, str]]) -> bool:
+        """Re-read those of the (slug, lang) catalogs, and their templates, that changed."""
+        wanted: dict[str, list[str]] = {}
+        for slug, lang in sorted(pairs):
+            wanted.setdefault(slug, []).append(lang)
+        return self._check(wanted, None, 1)
+
+    def _check(self, wanted: dict[str, list[str]], progress, workers: int) -> bool:
+        changes = self._changes(wanted, self._stamps(list(wanted)))
+        if changes:
+            self._update(changes, progress, workers)
+        return bool(changes)
+
+    def note_written(self, slug: str, lang: str) -> None:
+        """A catalog was just written in this process: index it now."""
+        if lang in self.project.config.langs and self.meta().get("built") == "1":
+            self._update([(slug, False, (lang,))], None, 1)
+
+    def _sweep(self, progress, workers: int, wait: bool) -> bool:
+        """Stat every file and re-read what changed, under the index's file lock; False when
+        ``wait`` is off and another process holds the lock (it is sweeping)."""
+        from filelock import FileLock, Timeout
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(str(self.path) + ".lock", timeout=LOCK_WAIT if wait else 0):
+                self._structure(self.meta(), rescan=True, progress=progress, workers=workers, everything=True)
+                with self.writing() as db:
+                    _put(db, swept=str(time.time()), built="1")
+        except Timeout:
+            if wait:
+                raise ChorusError(f"{self.path}: another process has been building the index for "
+                                  f"{LOCK_WAIT:.0f} s; try again later") from None
+            return False
+        return True
+
+    def _structure(self, meta: dict, rescan: bool, progress, workers: int, everything: bool = False) -> None:
+        """New and removed statements, languages added to or removed from chorus.toml, a new
+        threshold; with ``everything``, every file that changed."""
+        root = self.project.translations_dir
+        tree = _stamp(_stat(root)) or ""
+        pending = json.loads(meta.get("pending", "[]"))
+        langs = list(self.project.config.langs)
+        old_langs = json.loads(meta.get("langs", "null"))
+        threshold = str(self.project.config.publish_threshold)
+        moved = rescan or tree != meta.get("tree") or any(os.path.isfile(root / p / f"{p}.pot") for p in pending)
+        if not (moved or everything or old_langs != langs or threshold != meta.get("threshold")):
+            return
+        indexed = self.slugs()
+        on_disk, pending = self._scan() if moved else (indexed, pending)
+        known = set(indexed)
+        new = [slug for slug in on_disk if slug not in known]
+        gone = sorted(known - set(on_disk))
+        added = [lang for lang in langs if lang not in (old_langs or [])]
+        with self.writing() as db:
+            for slug in gone:
+                self._forget(db, slug)
+            if old_langs is not None and set(old_langs) - set(langs):
+                self._drop_langs(db, langs)
+            if threshold != meta.get("threshold"):
+                self._rerate(db, int(threshold))
+        if everything:
+            existing = [slug for slug in on_disk if slug in known]
+            changes = self._changes({slug: langs for slug in existing}, self._stamps(None))
+        else:
+            existing = [slug for slug in on_disk if slug in known] if added else []
+            changes = [(slug, False, tuple(added)) for slug in existing]
+        changes += [(slug, True, tuple(langs)) for slug in new]
+        if changes:
+            self._update(changes, progress, workers)
+        with self.writing() as db:
+            _put(db, tree=tree, pending=json.dumps(pending), langs=json.dumps(langs), threshold=threshold)
+
+    def _scan(self) -> tuple[list[str], list[str]]:
+        """Statements on disk (folders with their template), and folders waiting for one."""
+        found, waiting = [], []
+        try:
+            entries = list(os.scandir(self.project.translations_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return [], []
+        for entry in entries:
+            try:
+                check_slug(entry.name)
+            except ChorusError:
+                continue
+            if entry.is_dir():
+                pot = os.path.join(entry.path, f"{entry.name}.pot")
+                (found if os.path.isfile(pot) else waiting).append(entry.name)
+        return sorted(found), sorted(waiting)
+
+    def _stamps(self, slugs: list[str] | None) -> dict[tuple[str, str | None], str | None]:
+        """What the index recorded: (slug, None) for templates, (slug, lang) for catalogs."""
+        found: dict[tuple[str, str | None], str | None] = {}
+        parts = [None] if slugs is None else [slugs[i:i + 500] for i in range(0, len(slugs), 500)]
+        for part in parts:
+            where, params = ("", ()) if part is None else (f" WHERE slug IN ({placeholders(part)})", tuple(part))
+            for slug, stamp in self.db.execute(f"SELECT slug, stamp FROM statements{where}", params):
+                found[(slug, None)] = stamp
+            for slug, lang, stamp in self.db.execute(f"SELECT slug, lang, stamp FROM catalogs{where}", params):
+                found[(slug, lang)] = stamp
+        return found
+
+    def _changes(self, wanted: dict[str, list[str]], stored: dict) -> list[tuple[str, bool, tuple[str, ...]]]:
+        """(slug, template changed, languages changed) for the files of ``wanted`` (slug → its
+        languages to look at) that differ from ``stored``."""
+        changes = []
+        root = str(self.project.translations_dir)
+        for slug, langs in wanted.items():
+            folder = os.path.join(root, slug)
+            template = _stamp(_stat(os.path.join(folder, f"{slug}.pot")))
+            template_changed = (slug, None) not in stored or stored[(slug, None)] != template
+            changed = []
+            for lang in langs:
+                key = (slug, lang)
+                stamp = _stamp(_stat(os.path.join(folder, f"{lang}.po")))
+                if key not in stored or stored[key] != stamp or (template_changed and stamp is None):
+                    changed.append(lang)
+            if template_changed or changed:
+                changes.append((slug, template_changed, tuple(changed)))
+        return changes
+
+    def _update(self, changes: list[tuple[str, bool, tuple[str, ...]]], progress, workers: int) -> None:
+        """Read what changed (in ``workers`` processes when it is much) and store it, a chunk
+        per transaction; statements whose files changed last are stored last, so their
+        segments come first in search results."""
+        from .parallel import run_chunks
+
+        changes = sorted(changes, key=self._last_change)
+        reader = functools.partial(_read_items, self.project)
+        for done, results in run_chunks(reader, changes, workers if len(changes) > 2 * CHUNK else 1, CHUNK):
+            with self.writing() as db:
+                next_row = int(_get(db, "next_row") or 1)
+                for template, catalogs in results:
+                    next_row = self._store(db, template, catalogs, next_row)
+                _put(db, next_row=str(next_row))
+            if progress:
+                progress(done, len(changes))
+
+    def _last_change(self, change: tuple[str, bool, tuple[str, ...]]) -> float:
+        folder = self.project.translations_dir / change[0]
+        times = [info.st_mtime for name in (f"{change[0]}.pot", *(f"{lang}.po" for lang in change[2]))
+                 if (info := _stat(folder / name)) is not None]
+        return max(times, default=0.0)
+
+    def _store(self, db: sqlite3.Connection, template: TemplateRecord | None,
+               catalogs: list[CatalogRecord], next_row: int) -> int:
+        """Store what was read, after checking that each file is still what was read (another
+        process may have changed it since: then it is read again, here)."""
+        if template is not None:
+            if _stamp(_stat(self.project.template_path(template.slug))) != template.stamp:
+                template = read_template(self.project, template.slug)
+            db.execute("INSERT OR REPLACE INTO statements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+                template.slug, template.stamp, template.title, fold(template.title), template.date,
+                template.deadline, template.segments, template.words, template.error, template.repair))
+        threshold = self.project.config.publish_threshold
+        for record in reversed(catalogs):  # search shows the higher rows first: the first language first
+            current = _stat(self.project.catalog_path(record.slug, record.lang))
+            if _stamp(current) != record.stamp:
+                fresh = read_template(self.project, record.slug) if current is None else None
+                record = read_catalog(self.project, record.slug, record.lang, fresh)
+            old = db.execute("SELECT first_row, last_row FROM catalogs WHERE slug = ? AND lang = ?",
+                             (record.slug, record.lang)).fetchone()
+            if old and old[0] is not None:
+                db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", old)
+            first = last = None
+            if record.rows:
+                first, last = next_row, next_row + len(record.rows) - 1
+                db.executemany(
+                    "INSERT INTO segments (rowid, source, target, slug, lang, context, state, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((last - number, source, target, record.slug, record.lang, context, state, position)
+                     for number, (source, target, context, state, position) in enumerate(record.rows)))
+                next_row = last + 1
+            counts = [record.counts.get(key, 0) for key in COUNTS]
+            db.execute(f"INSERT OR REPLACE INTO catalogs VALUES ({placeholders(range(len(COUNTS) + 10))})", (
+                record.slug, record.lang, record.stamp, int(record.missing), *counts, record.changed,
+                int(record.error is None and ready(record.counts, threshold)), record.error, record.repair,
+                first, last))
+        return next_row
+
+    def _forget(self, db: sqlite3.Connection, slug: str) -> None:
+        for first, last in db.execute("SELECT first_row, last_row FROM catalogs WHERE slug = ? AND first_row"
+                                      " IS NOT NULL", (slug,)).fetchall():
+            db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", (first, last))
+        db.execute("DELETE FROM catalogs WHERE slug = ?", (slug,))
+        db.execute("DELETE FROM statements WHERE slug = ?", (slug,))
+
+    def _drop_langs(self, db: sqlite3.Connection, langs: list[str]) -> None:
+        where = f"lang NOT IN ({placeholders(langs)})"
+        for first, last in db.execute(f"SELECT first_row, last_row FROM catalogs WHERE {where} AND first_row"
+                                      " IS NOT NULL", langs).fetchall():
+            db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", (first, last))
+        db.execute(f"DELETE FROM catalogs WHERE {where}", langs)
+
+    def _rerate(self, db: sqlite3.Connection, threshold: int) -> None:
+        rows = db.execute("SELECT slug, lang, segments, approved, error FROM catalogs").fetchall()
+        db.executemany("UPDATE catalogs SET ready = ? WHERE slug = ? AND lang = ?", [
+            (int(error is None and ready({"segments": segments, "approved": approved}, threshold)), slug, lang)
+            for slug, lang, segments, approved, error in rows])
+
+    # --- reading it -------------------------------------------------------------------------------
+    def slugs(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT slug FROM statements ORDER BY slug")]
+
+    def resolve(self, slugs: Iterable[str]) -> list[str]:
+        """The named statements, checked on disk (not a scan of every statement)."""
+        chosen = list(dict.fromkeys(slugs))
+        for slug in chosen:
+            check_slug(slug)
+            if not self.project.template_path(slug).is_file():
+                close = difflib.get_close_matches(slug, self.slugs(), n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'chorus status' for the names)"
+                raise ChorusError(f"unknown statement: {slug}{hint}")
+        return chosen
+
+    def listing(self, langs: list[str], *, page: int = 1, per_page: int = 20, title: str = "",
+                state: str = "all", sort: str = "urgent", today: str | None = None) -> Listing:
+        """A page of statements with a row per language of ``langs`` (only the rows in ``state``),
+        matching ``title`` (in the title or the name, any case, any accents). ``urgent``: open
+        deadlines first (some row not ready), soonest first; then the newest."""
+        if not langs:
+            return Listing([], 0, page, per_page)
+        where, params = self._filters(langs, title, state)
+        total = self.db.execute(f"SELECT COUNT(*) FROM statements s WHERE {where}", params).fetchone()[0]
+        offset = (page - 1) * per_page
+        slugs: list[str] = []
+        newest = "ORDER BY s.date DESC, s.slug DESC LIMIT ? OFFSET ?"
+        if sort == "urgent":
+            urgent = (f"s.deadline IS NOT NULL AND EXISTS (SELECT 1 FROM catalogs c WHERE c.slug = s.slug"
+                      f" AND c.lang IN ({placeholders(langs)}) AND NOT c.ready)")
+            first = self.db.execute(
+                f"SELECT s.slug FROM statements s WHERE {where} AND {urgent} ORDER BY s.deadline, s.date DESC,"
+                f" s.slug DESC", (*params, *langs)).fetchall()
+            slugs = [row[0] for row in first[offset:offset + per_page]]
+            rest = self.db.execute(
+                f"SELECT s.slug FROM statements s WHERE {where} AND NOT ({urgent}) {newest}",
+                (*params, *langs, per_page - len(slugs), max(0, offset - len(first)))).fetchall()
+            slugs += [row[0] for row in rest]
+        else:
+            slugs = [row[0] for row in self.db.execute(f"SELECT s.slug FROM statements s WHERE {where} {newest}",
+                                                       (*params, per_page, offset))]
+        return Listing(self.items(slugs, langs, state), total, page, per_page)
+
+    def _filters(self, langs: list[str], title: str, state: str) -> tuple[str, tuple]:
+        conditions, params = ["1"], []
+        if title.strip():
+            pattern = "%" + "".join("\\" + ch if ch in "%_\\" else ch for ch in fold(title.strip())) + "%"
+            conditions.append("(s.title_key LIKE ? ESCAPE '\\' OR s.slug LIKE ? ESCAPE '\\')")
+            params += [pattern, pattern]
+        row = ROW_STATES[state]
+        if row:
+            exists = f"EXISTS (SELECT 1 FROM catalogs c WHERE c.slug = s.slug AND c.lang IN ({placeholders(langs)}) AND {row})"
+            conditions.append(f"(s.error IS NOT NULL OR {exists})" if state == "problems" else exists)
+            params += langs
+        return " AND ".join(conditions), tuple(params)
+
+    def items(self, slugs: list[str], langs: list[str], state: str = "all") -> list[dict]:
+        """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``."""
+        if not slugs:
+            return []
+        found = {row["slug"]: row for row in self._rows(f"SELECT * FROM statements WHERE slug IN ({placeholders(slugs)})",
+                                                       slugs)}
+        row_filter = ROW_STATES[state]
+        extra = f" AND {row_filter}" if row_filter else ""
+        rows = self._rows(f"SELECT * FROM catalogs c WHERE c.slug IN ({placeholders(slugs)}) AND c.lang IN"
+                          f" ({placeholders(langs)}){extra}", (*slugs, *langs))
+        by_slug: dict[str, dict[str, dict]] = {}
+        for row in rows:
+            by_slug.setdefault(row["slug"], {})[row["lang"]] = row
+        items = []
+        for slug in slugs:
+            statement = found.get(slug)
+            if statement is None:
+                continue
+            languages = by_slug.get(slug, {})
+            items.append({
+                "slug": slug, "title": statement["title"], "date": statement["date"],
+                "deadline": statement["deadline"], "error": statement["error"], "repair": statement["repair"],
+                "template": self._relative(slug, f"{slug}.pot"),
+                "languages": [self._language(languages[lang]) for lang in langs if lang in languages],
+            })
+        return items
+
+    def _language(self, row: dict) -> dict:
+        counts = {key: row[key] for key in COUNTS}
+        changed = row["changed"]
+        return {
+            "lang": row["lang"], "segments": row["segments"], "words": row["words"],
+            "counts": {key: row[key] for key in STATE_KEYS}, "words_by_state": {key: row[f"{key}_words"] for key in
+                                                                               STATE_KEYS},
+            "percent": percentages(counts), "ready": bool(row["ready"]), "missing": bool(row["missing"]),
+            "changed": dt.datetime.fromtimestamp(changed, dt.timezone.utc).isoformat(timespec="seconds")
+            if changed else None,
+            "error": row["error"], "repair": row["repair"],
+            "catalog": self._relative(row["slug"], f"{row['lang']}.po"),
+        }
+
+    def catalog_rows(self, slugs: list[str], langs: list[str]) -> list[dict]:
+        """``chorus status`` rows: per statement (in ``slugs`` order) and language; a broken
+        template is one more row, with ``lang`` None."""
+        wanted = set(slugs)
+        rows: dict[tuple[str, str], dict] = {}
+        for row in self._rows(f"SELECT * FROM catalogs WHERE lang IN ({placeholders(langs)})", langs):
+            if row["slug"] in wanted:
+                rows[(row["slug"], row["lang"])] = row
+        broken = {row["slug"]: row for row in self._rows("SELECT slug, error, repair FROM statements"
+                                                         " WHERE error IS NOT NULL", ())}
+        result = []
+        for slug in slugs:
+            if slug in broken:
+                result.append({"statement": slug, "lang": None, **{key: 0 for key in COUNTS},
+                               "percent": percentages({}), "ready": False, "missing": False, "changed": None,
+                               "catalog": self._relative(slug, f"{slug}.pot"),
+                               "error": broken[slug]["error"], "repair": broken[slug]["repair"]})
+            for lang in langs:
+                if (slug, lang) in rows:
+                    language = self._language(rows[(slug, lang)])
+                    counts = {key: rows[(slug, lang)][key] for key in COUNTS}
+                    result.append({"statement": slug, "lang": lang, **counts,
+                                   **{key: language[key] for key in ("percent", "ready", "missing", "changed",
+                                                                     "catalog", "error", "repair")}})
+        return result
+
+    def _relative(self, slug: str, name: str) -> str:
+        """A statement's file as the project names it (``translations/<slug>/<name>``)."""
+        return f"{self._translations}/{slug}/{name}"
+
+    @functools.cached_property
+    def _translations(self) -> str:
+        return self.project.relative(self.project.translations_dir)
+
+    def _rows(self, sql: str, params) -> list[dict]:
+        cursor = self.db.execute(sql, tuple(params))
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def placeholders(values) -> str:
+    return ", ".join("?" * len(values))
+
+
+# --- the web UI's saves update the index as they write ---------------------------------------------
+
+
+def note_written(path: Path) -> None:
+    """Index a catalog that :func:`catalog.editing` just wrote, if its project has an index.
+    A failure here is logged: the file is written, and the next check reads it anyway."""
+    try:
+        path = Path(path)
+        root = path.parent.parent.parent
+        if path.suffix != ".po" or not (root / ".chorus" / FILE_NAME).is_file():
+            return
+        Index(Project.load(root)).note_written(path.parent.name, path.stem)
+    except Exception:  # noqa: BLE001 — the write succeeded; the index catches up at its next check
+        log.exception("could not index %s after writing it", path)
+
+
+if note_written not in catalog.AFTER_WRITE:
+    catalog.AFTER_WRITE.append(note_written)
