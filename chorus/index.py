@@ -26,40 +26,34 @@ file lock so that one process at a time builds or sweeps.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import difflib
 import functools
-import hashlib
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
-import unicodedata
-from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import catalog, database
 from .errors import ChorusError
 from .project import Project, check_slug
+from .scan import COUNTS, CatalogRecord, TemplateRecord, fold, read_catalog, read_items, read_template, stamp, stat
 from .status import STATE_KEYS, percentages, ready
 
 log = logging.getLogger(__name__)
 
-VERSION = "1"
+VERSION = "2"
 FILE_NAME = "index.sqlite3"
 SWEEP_SECONDS = 30.0  # a request stats every file when the last sweep is older than this
-TOKENIZER = "unicode61 remove_diacritics 2"
-DEADLINE_HEADER = "X-Chorus-Deadline"
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # any case, any accents, English word forms
 CHUNK = 25  # statements read per chunk (and stored per transaction) when many changed
 LOCK_WAIT = 600.0
-COUNTS = ("segments", "words", *STATE_KEYS, *(f"{state}_words" for state in STATE_KEYS))
 ROW_STATES = {  # the dashboard's state filter, on a catalog row ``c``
     "all": None,
     "needs-work": "c.error IS NULL AND c.untranslated + c.fuzzy > 0",
@@ -87,228 +81,6 @@ _TABLES = [
 ]
 
 
-# --- what one file holds ------------------------------------------------------------------------
-
-
-@dataclass
-class TemplateRecord:
-    """What the index keeps of a statement's template (``<slug>.pot``)."""
-
-    slug: str
-    stamp: str | None
-    title: str
-    date: str
-    deadline: str | None = None
-    segments: int = 0
-    words: int = 0
-    entries: list[tuple[str | None, str]] = field(default_factory=list)  # for catalogs not made yet
-    error: str | None = None
-    repair: str | None = None
-
-
-@dataclass
-class CatalogRecord:
-    """What the index keeps of one catalog; ``rows`` are (source, target, msgctxt, state, position)."""
-
-    slug: str
-    lang: str
-    stamp: str | None
-    missing: bool = False
-    counts: dict = field(default_factory=dict)
-    rows: list[tuple[str, str, str, str, int]] = field(default_factory=list)
-    changed: float | None = None
-    error: str | None = None
-    repair: str | None = None
-
-
-def segment_id(msgctxt: str | None, msgid: str) -> str:
-    """A segment's id, as the web UI makes it (``webui.segments.segment_id``)."""
-    return hashlib.sha256(f"{msgctxt or ''}\x04{msgid}".encode("utf-8")).hexdigest()[:12]
-
-
-def fold(text: str) -> str:
-    """Lowercase, without diacritics: ``fold("Solidarité") == "solidarite"``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def _stat(path: Path) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
-def _stamp(info: os.stat_result | None) -> str | None:
-    if info is None:
-        return None
-    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
-
-
-def _day(seconds: float) -> str:
-    return dt.date.fromtimestamp(seconds).isoformat()
-
-
-def _iso_date(value: str | None) -> str | None:
-    try:
-        return dt.date.fromisoformat((value or "").strip().strip("\"'")[:10]).isoformat()
-    except ValueError:
-        return None
-
-
-def _kinds(entry) -> list[str]:
-    """Block kinds from an entry's extracted comment (``#. title``); link lines are skipped."""
-    first = (entry.comment or "").split("\n", 1)[0]
-    return [] if first.startswith("[") else [kind.strip() for kind in first.split(",")]
-
-
-def _relative(error: Exception, path: Path, project: Project) -> str:
-    return str(error).replace(str(path), project.relative(path))
-
-
-def read_template(project: Project, slug: str) -> TemplateRecord:
-    """Title, date, deadline, size and entries of a statement's template; never raises for a
-    broken file: the record says what is wrong."""
-    path = project.template_path(slug)
-    info = _stat(path)
-    if info is None:
-        return TemplateRecord(slug, None, slug, _day(time.time()), error=f"{project.relative(path)}: no such "
-                              f"template", repair=_template_repair(project, slug))
-    try:
-        metadata, entries, text = _read_entries(path)
-    except ChorusError as error:
-        return TemplateRecord(slug, _stamp(info), slug, _day(info.st_mtime), error=_relative(error, path, project),
-                              repair=_template_repair(project, slug))
-    title = _title(entries, text, bool(metadata))
-    reference = _REFERENCE.search(text) if text else None
-    deadline = _iso_date(metadata.get(DEADLINE_HEADER))
-    if deadline is None and reference and reference.group(1).endswith((".md", ".markdown")):
-        deadline = _front_matter_deadline(project.root / reference.group(1))
-    return TemplateRecord(
-        slug, _stamp(info), " ".join(title.split()) if title else slug,
-        _iso_date(metadata.get(catalog.DATE_HEADER)) or _day(info.st_mtime), deadline,
-        len(entries), sum(len(msgid.split()) for _, msgid, _, _, _ in entries),
-        [(context, msgid) for context, msgid, _, _, _ in entries])
-
-
-_REFERENCE = re.compile(r"^#: (\S+?):\d+", re.M)
-_EXTRACTED = re.compile(r"^#\. ([^\n]*)$", re.M)
-
-
-def _title(entries: list, text: str | None, header: bool) -> str | None:
-    """The msgid of the first entry whose block kind is ``title``. In a file the fast reader
-    read, the n-th ``msgid`` line after the header is the n-th entry."""
-    if text is None:  # read by polib: the kinds are at hand
-        return next((msgid for _, msgid, _, _, kinds in entries if "title" in kinds), None)
-    for found in _EXTRACTED.finditer(text):
-        if "title" in (kind.strip() for kind in found.group(1).split(",")):
-            position = text.count("\nmsgid ", 0, found.start()) + text.startswith("msgid ") - header
-            return entries[position][1] if 0 <= position < len(entries) else None
-    return None
-
-
-def _template_repair(project: Project, slug: str) -> str | None:
-    """``chorus update`` makes a template again from its source."""
-    try:
-        project.source_path(slug)
-    except ChorusError:
-        return None
-    return f"chorus update {slug}"
-
-
-def _front_matter_deadline(path: Path) -> str | None:
-    """``deadline: 2024-03-10`` in the front matter of a Markdown statement."""
-    try:
-        head = path.read_bytes()[:16384].decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    from .document import FRONT_MATTER
-
-    found = FRONT_MATTER.match(head) if head.startswith("---") else None
-    for line in (found.group(1) if found else "").splitlines():
-        key, colon, value = line.partition(":")
-        if colon and key.strip().lower() == "deadline":
-            return _iso_date(value)
-    return None
-
-
-def read_catalog(project: Project, slug: str, lang: str, template: TemplateRecord | None) -> CatalogRecord:
-    """Counts and segments of one catalog. A catalog not made yet counts as the template,
-    untranslated (``template`` is needed then); a broken one is a record with ``error``."""
-    path = project.catalog_path(slug, lang)
-    info = _stat(path)
-    relative = project.relative(path)
-    if info is None:
-        if template is None or template.error:
-            return CatalogRecord(slug, lang, None, True, error=f"{relative} is missing, and so is a readable "
-                                 f"template to count from", repair=f"chorus update {slug}")
-        record = _record(slug, lang, None, [(context, msgid, "", "untranslated") for context, msgid in
-                                            template.entries], None)
-        record.missing, record.repair = True, f"chorus update {slug}"
-        return record
-    try:
-        _, entries, _ = _read_entries(path)
-    except ChorusError as error:
-        repair = f"sed -i '1s/^\\xEF\\xBB\\xBF//' {relative}" if "byte-order mark" in str(error) else None
-        return CatalogRecord(slug, lang, _stamp(info), error=_relative(error, path, project), repair=repair)
-    return _record(slug, lang, _stamp(info), [entry[:4] for entry in entries], info.st_mtime)
-
-
-def _record(slug: str, lang: str, stamp: str | None, entries, changed: float | None) -> CatalogRecord:
-    counts: Counter[str] = Counter()
-    rows = []
-    for position, (context, msgid, msgstr, state) in enumerate(entries):
-        words = len(msgid.split())
-        counts["segments"] += 1
-        counts["words"] += words
-        counts[state] += 1
-        counts[f"{state}_words"] += words
-        rows.append((msgid, msgstr, context, state, position))
-    return CatalogRecord(slug, lang, stamp, False, {key: counts.get(key, 0) for key in COUNTS}, rows, changed)
-
-
-def _read_entries(path: Path) -> tuple[dict[str, str], list[tuple], str | None]:
-    """Headers, live entries as (msgctxt, msgid, msgstr, state, kinds) and the text of a PO or
-    POT file; what :func:`catalog.read` refuses is a :class:`ChorusError` here too.
-
-    Most files take the fast reader (syntax checked, then read without context or duplicates;
-    kinds left empty, the text returned instead); anything else is parsed by polib through
-    :func:`catalog.read` (the text is then None).
-    """
-    try:
-        data = catalog.read_file(path)
-    except OSError as error:
-        raise ChorusError(f"{path}: cannot read ({error.strerror or error})") from None
-    if data.startswith(codecs.BOM_UTF8):
-        raise ChorusError(f"{path}: not a valid PO file (it starts with a byte-order mark, which "
-                          f"gettext does not accept)")
-    if b"msgctxt" not in data:
-        try:
-            text = data.decode("utf-8")
-            catalog.check_syntax(text)
-        except (UnicodeDecodeError, ValueError):
-            pass  # catalog.read below says what is wrong, as everywhere else
-        else:
-            metadata, entries = catalog.read_states(path)
-            live = data.count(b"\nmsgstr") + data.startswith(b"msgstr")
-            if live == len(entries) + bool(metadata):  # no duplicate, no plural form left out
-                return metadata, [(None, msgid, msgstr, state, ()) for msgid, (msgstr, state) in entries.items()], text
-    parsed = catalog.read(path)
-    return dict(parsed.metadata), [(entry.msgctxt, entry.msgid, entry.msgstr, catalog.state(entry), _kinds(entry))
-                                   for entry in catalog.live_entries(parsed)], None
-
-
-def _read_items(project: Project, items: list[tuple[str, bool, tuple[str, ...]]]):
-    """Read a chunk of (slug, template changed, languages changed): a run_chunks task."""
-    results = []
-    for slug, template_changed, langs in items:
-        missing = any(_stat(project.catalog_path(slug, lang)) is None for lang in langs)
-        template = read_template(project, slug) if template_changed or missing else None
-        results.append((template if template_changed else None,
-                        [read_catalog(project, slug, lang, template) for lang in langs]))
-    return results
-
-
 # --- connections ----------------------------------------------------------------------------------
 
 _local = threading.local()
@@ -319,7 +91,7 @@ def _connection(path: Path) -> sqlite3.Connection:
     or replaced, or in a forked child)."""
     cache = _local.__dict__.setdefault("connections", {})
     key = str(path)
-    info = _stat(path)
+    info = stat(path)
     identity = (os.getpid(), info.st_ino) if info else None
     found = cache.get(key)
     if found and identity and found[0] == identity:
@@ -327,7 +99,7 @@ def _connection(path: Path) -> sqlite3.Connection:
     if found and found[0] and found[0][0] == os.getpid():
         found[1].close()
     db = _open(path)
-    info = _stat(path)
+    info = stat(path)
     cache[key] = ((os.getpid(), info.st_ino) if info else None, db)
     return db
 
@@ -435,16 +207,24 @@ class Index:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     # --- keeping it up to date ------------------------------------------------------------------
-    def refresh(self, slugs: Iterable[str] = (), *, full: bool = False,
+    def refresh(self, slugs: Iterable[str] = (), *, full: bool = False, sweep: str | None = "now",
                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> None:
         """Bring the index up to date: everything (``full``, and always the first time), or the
-        light checks of a request plus every file of ``slugs``."""
+        light checks of a request plus every file of ``slugs``.
+
+        When the last sweep (every file stat'ed) is older than :data:`SWEEP_SECONDS`, ``sweep``
+        says what to do: ``"now"``, ``"background"`` (a thread of this process sweeps while the
+        caller goes on: what a server does) or None (the caller checks what it shows itself).
+        """
         if full or self.meta().get("built") != "1":
             self._sweep(progress, workers, wait=True)
             return
         meta = self.meta()
-        if time.time() - float(meta.get("swept", 0)) > SWEEP_SECONDS and self._sweep(progress, workers, wait=False):
-            return
+        if sweep and time.time() - float(meta.get("swept", 0)) > SWEEP_SECONDS:
+            if sweep == "background":
+                _sweep_in_background(self.project)
+            elif self._sweep(progress, workers, wait=False):
+                return
         self._structure(meta, rescan=False, progress=progress, workers=workers)
         slugs = list(slugs)
         if slugs:
@@ -497,7 +277,7 @@ class Index:
         """New and removed statements, languages added to or removed from chorus.toml, a new
         threshold; with ``everything``, every file that changed."""
         root = self.project.translations_dir
-        tree = _stamp(_stat(root)) or ""
+        tree = stamp(stat(root)) or ""
         pending = json.loads(meta.get("pending", "[]"))
         langs = list(self.project.config.langs)
         old_langs = json.loads(meta.get("langs", "null"))
@@ -553,10 +333,10 @@ class Index:
         parts = [None] if slugs is None else [slugs[i:i + 500] for i in range(0, len(slugs), 500)]
         for part in parts:
             where, params = ("", ()) if part is None else (f" WHERE slug IN ({placeholders(part)})", tuple(part))
-            for slug, stamp in self.db.execute(f"SELECT slug, stamp FROM statements{where}", params):
-                found[(slug, None)] = stamp
-            for slug, lang, stamp in self.db.execute(f"SELECT slug, lang, stamp FROM catalogs{where}", params):
-                found[(slug, lang)] = stamp
+            for slug, recorded in self.db.execute(f"SELECT slug, stamp FROM statements{where}", params):
+                found[(slug, None)] = recorded
+            for slug, lang, recorded in self.db.execute(f"SELECT slug, lang, stamp FROM catalogs{where}", params):
+                found[(slug, lang)] = recorded
         return found
 
     def _changes(self, wanted: dict[str, list[str]], stored: dict) -> list[tuple[str, bool, tuple[str, ...]]]:
@@ -566,13 +346,13 @@ class Index:
         root = str(self.project.translations_dir)
         for slug, langs in wanted.items():
             folder = os.path.join(root, slug)
-            template = _stamp(_stat(os.path.join(folder, f"{slug}.pot")))
+            template = stamp(stat(os.path.join(folder, f"{slug}.pot")))
             template_changed = (slug, None) not in stored or stored[(slug, None)] != template
             changed = []
             for lang in langs:
                 key = (slug, lang)
-                stamp = _stamp(_stat(os.path.join(folder, f"{lang}.po")))
-                if key not in stored or stored[key] != stamp or (template_changed and stamp is None):
+                current = stamp(stat(os.path.join(folder, f"{lang}.po")))
+                if key not in stored or stored[key] != current or (template_changed and current is None):
                     changed.append(lang)
             if template_changed or changed:
                 changes.append((slug, template_changed, tuple(changed)))
@@ -585,7 +365,7 @@ class Index:
         from .parallel import run_chunks
 
         changes = sorted(changes, key=self._last_change)
-        reader = functools.partial(_read_items, self.project)
+        reader = functools.partial(read_items, self.project)
         for done, results in run_chunks(reader, changes, workers if len(changes) > 2 * CHUNK else 1, CHUNK):
             with self.writing() as db:
                 next_row = int(_get(db, "next_row") or 1)
@@ -598,7 +378,7 @@ class Index:
     def _last_change(self, change: tuple[str, bool, tuple[str, ...]]) -> float:
         folder = self.project.translations_dir / change[0]
         times = [info.st_mtime for name in (f"{change[0]}.pot", *(f"{lang}.po" for lang in change[2]))
-                 if (info := _stat(folder / name)) is not None]
+                 if (info := stat(folder / name)) is not None]
         return max(times, default=0.0)
 
     def _store(self, db: sqlite3.Connection, template: TemplateRecord | None,
@@ -606,15 +386,17 @@ class Index:
         """Store what was read, after checking that each file is still what was read (another
         process may have changed it since: then it is read again, here)."""
         if template is not None:
-            if _stamp(_stat(self.project.template_path(template.slug))) != template.stamp:
+            if stamp(stat(self.project.template_path(template.slug))) != template.stamp:
                 template = read_template(self.project, template.slug)
             db.execute("INSERT OR REPLACE INTO statements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                 template.slug, template.stamp, template.title, fold(template.title), template.date,
                 template.deadline, template.segments, template.words, template.error, template.repair))
         threshold = self.project.config.publish_threshold
-        for record in reversed(catalogs):  # search shows the higher rows first: the first language first
-            current = _stat(self.project.catalog_path(record.slug, record.lang))
-            if _stamp(current) != record.stamp:
+        # Search shows higher rows first, so the first language and sentence get the highest. Rows
+        # go in ascending: FTS5 writes its pending data out at every row that goes back.
+        for record in reversed(catalogs):
+            current = stat(self.project.catalog_path(record.slug, record.lang))
+            if stamp(current) != record.stamp:
                 fresh = read_template(self.project, record.slug) if current is None else None
                 record = read_catalog(self.project, record.slug, record.lang, fresh)
             old = db.execute("SELECT first_row, last_row FROM catalogs WHERE slug = ? AND lang = ?",
@@ -627,8 +409,8 @@ class Index:
                 db.executemany(
                     "INSERT INTO segments (rowid, source, target, slug, lang, context, state, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    ((last - number, source, target, record.slug, record.lang, context, state, position)
-                     for number, (source, target, context, state, position) in enumerate(record.rows)))
+                    ((first + number, source, target, record.slug, record.lang, context, state, position)
+                     for number, (source, target, context, state, position) in enumerate(reversed(record.rows))))
                 next_row = last + 1
             counts = [record.counts.get(key, 0) for key in COUNTS]
             db.execute(f"INSERT OR REPLACE INTO catalogs VALUES ({placeholders(range(len(COUNTS) + 10))})", (
@@ -796,6 +578,30 @@ class Index:
 
 def placeholders(values) -> str:
     return ", ".join("?" * len(values))
+
+
+_sweeping: set[str] = set()
+_sweeping_lock = threading.Lock()
+
+
+def _sweep_in_background(project: Project) -> None:
+    """Sweep the index of ``project`` in a thread of this process (one at a time)."""
+    key = str(project.root)
+    with _sweeping_lock:
+        if key in _sweeping:
+            return
+        _sweeping.add(key)
+
+    def sweep() -> None:
+        try:
+            Index(project)._sweep(None, 1, wait=False)
+        except Exception:  # noqa: BLE001 — the next request's checks and sweep catch up
+            log.exception("sweeping the index of %s failed", project.root)
+        finally:
+            with _sweeping_lock:
+                _sweeping.discard(key)
+
+    threading.Thread(target=sweep, name="chorus-index-sweep", daemon=True).start()
 
 
 # --- the web UI's saves update the index as they write ---------------------------------------------

@@ -2,16 +2,17 @@
 
 What a user types becomes an SQLite FTS5 query over the project index (:mod:`chorus.index`):
 
-- words: each must occur, in the source or in the translation; a word of four or more letters
-  also finds the longer words it starts (``worker`` finds ``workers``);
+- words: each must occur, in the source or in the translation, in any form English gives a
+  word (``worker`` finds ``workers``, ``attack`` finds ``attacked``: the index keeps each word's
+  stem, FTS5's Porter stemmer, whatever the language, so a word always finds itself);
 - ``"a phrase"``: these words, one after the other;
-- ``word*``: every word that starts so, however short.
+- ``work*``: every word that starts so (at least two letters before the star).
 
 FTS5's own operators (AND, OR, NOT, NEAR, column filters) are searched as words, so any text
 is a query; text with nothing to search for, or too long, is a :class:`BadQuery` saying why.
 
->>> fts_query('Solidarité "picket line" an*')
-'"Solidarité"* "picket line" "an"*'
+>>> fts_query('Solidarité "picket line" strik*')
+'"Solidarité" "picket line" "strik"*'
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import ChorusError
-from .index import Index, placeholders, segment_id
+from .index import Index, placeholders
+from .scan import segment_id
 
 MAX_LENGTH = 500  # characters of a search
 MAX_TERMS = 24  # words and phrases in a search
 MAX_HITS = 10_000  # how deep paging may go
-PREFIX_FROM = 4  # a word this long also finds the longer words it starts
+MIN_PREFIX = 2  # letters before a star
 MARKS = ("\ue000", "\ue001")  # around each match in Hit.marked_source / marked_target
 
 _PART = re.compile(r'"([^"]*)"?|([^\s"]+)')
@@ -49,7 +51,9 @@ def fts_query(text: str) -> str:
             terms.append(_quoted(" ".join(phrase.split())))
         elif word and _WORD.search(word.rstrip("*")):
             core = word.rstrip("*")
-            terms.append(_quoted(core) + ("*" if word.endswith("*") or len(core) >= PREFIX_FROM else ""))
+            if word.endswith("*") and len(_WORD.findall(core)) < MIN_PREFIX:
+                raise BadQuery(f"{word!r}: put at least {MIN_PREFIX} letters before a star")
+            terms.append(_quoted(core) + ("*" if word.endswith("*") else ""))
     if not terms:
         raise BadQuery("there is no word to search for in that text")
     if len(terms) > MAX_TERMS:

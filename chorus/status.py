@@ -45,7 +45,7 @@ def collect(project: Project, slugs: list[str], langs: list[str], *,
     languages = project.resolve_langs(langs)
     if slugs:
         chosen = index.resolve(slugs)
-        index.refresh(chosen, progress=progress, workers=workers)
+        index.refresh(chosen, sweep=None, progress=progress, workers=workers)  # what it shows, no more
     else:
         index.refresh(full=True, progress=progress, workers=workers)
         chosen = index.slugs()

@@ -48,9 +48,10 @@ def visible_langs(project_: Project, user) -> list[str]:
 
 
 def project_index(project_: Project) -> Index:
-    """The project's index after a request's light refresh (see :meth:`Index.refresh`)."""
+    """The project's index after a request's light refresh (see :meth:`Index.refresh`); a
+    sweep that is due runs beside the request, not in it."""
     index = Index(project_)
-    _guard(index.refresh)
+    _guard(index.refresh, sweep="background")
     return index
 
 

@@ -31,10 +31,9 @@ def search_command(text: str, langs: tuple[str, ...], statement: str | None, lim
     """Find the sentences whose source or translation holds TEXT.
 
     \b
-    Every word must occur; "quoted words" are a phrase; case and accents do not matter
-    (solidarite finds Solidarité). A word of four or more letters also finds the longer
-    words it starts (worker finds workers); work* finds every word that starts with work.
-    The statements changed most recently come first.
+    Every word must occur, in any of its forms (worker finds workers); "quoted words" are a
+    phrase; case and accents do not matter (solidarite finds Solidarité); work* finds every
+    word that starts with work. The catalogs changed most recently come first.
 
     \b
     Examples:
