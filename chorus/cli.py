@@ -229,8 +229,8 @@ def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, projec
     for row in found:
         click.echo(f"chorus: problem: {describe_problem(row)}", err=True)
     if slugs and found:
-        fail(f"{len(found)} file{'s' * (len(found) != 1)} of {', '.join(dict.fromkeys(row['statement'] for row in found))} "
-             f"cannot be read (see above)")
+        names = ", ".join(dict.fromkeys(row["statement"] for row in found))
+        fail(f"{len(found)} file{'s' * (len(found) != 1)} of {names} cannot be read (see above)")
 
 
 def _status_table(rows: list[dict]) -> None:
@@ -248,8 +248,9 @@ def _status_table(rows: list[dict]) -> None:
         if row["error"]:
             cells = ["—"] * 6 + ["cannot be read (see below)"]
         else:
-            cells = [str(row["segments"]), str(row["words"]), *(
-                f"{row[key]} {row['percent'][key]:>3.0f}%" for key in ("untranslated", "fuzzy", "translated", "approved"))]
+            cells = [str(row["segments"]), str(row["words"]), *(f"{row[key]} {row['percent'][key]:>3.0f}%"
+                                                                for key in ("untranslated", "fuzzy", "translated",
+                                                                            "approved"))]
             if notes:
                 cells.append(f"no catalog yet: {row['repair']}" if row["missing"] else "")
         table.add_row(row["statement"], row["lang"] or "(template)", *cells)

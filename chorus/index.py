@@ -48,9 +48,11 @@ from .status import STATE_KEYS, percentages, ready
 
 log = logging.getLogger(__name__)
 
-VERSION = "2"
+VERSION = "3"
 FILE_NAME = "index.sqlite3"
-SWEEP_SECONDS = 30.0  # a request stats every file when the last sweep is older than this
+SWEEP_SECONDS = 30.0  # a command stats every file when the last full sweep is older than this
+SLICE = 200  # statements a server request sweeps, at most once per SLICE_SECONDS
+SLICE_SECONDS = 1.0
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # any case, any accents, English word forms
 CHUNK = 25  # statements read per chunk (and stored per transaction) when many changed
 LOCK_WAIT = 600.0
@@ -67,7 +69,7 @@ _TABLES = [
     """CREATE TABLE IF NOT EXISTS statements (
         slug TEXT PRIMARY KEY, stamp TEXT, title TEXT NOT NULL, title_key TEXT NOT NULL,
         date TEXT NOT NULL, deadline TEXT, segments INTEGER NOT NULL, words INTEGER NOT NULL,
-        error TEXT, repair TEXT)""",
+        error TEXT, repair TEXT, first_row INTEGER, last_row INTEGER)""",
     "CREATE INDEX IF NOT EXISTS statements_by_date ON statements (date DESC, slug DESC)",
     "CREATE INDEX IF NOT EXISTS statements_by_deadline ON statements (deadline)",
     f"""CREATE TABLE IF NOT EXISTS catalogs (
@@ -75,8 +77,13 @@ _TABLES = [
         {", ".join(f"{name} INTEGER NOT NULL" for name in COUNTS)},
         changed REAL, ready INTEGER NOT NULL, error TEXT, repair TEXT,
         first_row INTEGER, last_row INTEGER, PRIMARY KEY (slug, lang))""",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS segments USING fts5(
-        source, target, slug UNINDEXED, lang UNINDEXED, context UNINDEXED, state UNINDEXED,
+    # The sentences of each template once (a statement's rows first_row..last_row), and the
+    # translations of each catalog that has them (a catalog's rows): a source is not indexed
+    # again for every language. Both share one row counter: higher rows were stored later.
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS sources USING fts5(
+        source, slug UNINDEXED, context UNINDEXED, position UNINDEXED, tokenize = '{TOKENIZER}')""",
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS targets USING fts5(
+        target, slug UNINDEXED, lang UNINDEXED, source UNINDEXED, context UNINDEXED, state UNINDEXED,
         position UNINDEXED, tokenize = '{TOKENIZER}')""",
 ]
 
@@ -130,7 +137,7 @@ def _open_once(path: Path) -> sqlite3.Connection:
         db.execute("BEGIN IMMEDIATE")
         try:
             if _get(db, "version") != VERSION:  # another process may have made it meanwhile
-                for table in ("meta", "statements", "catalogs", "segments"):
+                for table in ("meta", "statements", "catalogs", "segments", "sources", "targets"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in _TABLES:
                     db.execute(statement)
@@ -212,23 +219,39 @@ class Index:
         """Bring the index up to date: everything (``full``, and always the first time), or the
         light checks of a request plus every file of ``slugs``.
 
-        When the last sweep (every file stat'ed) is older than :data:`SWEEP_SECONDS`, ``sweep``
-        says what to do: ``"now"``, ``"background"`` (a thread of this process sweeps while the
-        caller goes on: what a server does) or None (the caller checks what it shows itself).
+        Files that no page asked about are looked at by sweeps. ``sweep`` says how: ``"now"``,
+        every file when the last full sweep is older than :data:`SWEEP_SECONDS` (a command);
+        ``"slice"``, the next :data:`SLICE` statements when the last slice is older than
+        :data:`SLICE_SECONDS` (a server: a request never pays for more than one slice); None,
+        no sweep (the caller checks what it shows itself).
         """
         if full or self.meta().get("built") != "1":
             self._sweep(progress, workers, wait=True)
             return
         meta = self.meta()
-        if sweep and time.time() - float(meta.get("swept", 0)) > SWEEP_SECONDS:
-            if sweep == "background":
-                _sweep_in_background(self.project)
-            elif self._sweep(progress, workers, wait=False):
+        if sweep == "now" and time.time() - float(meta.get("swept", 0)) > SWEEP_SECONDS:
+            if self._sweep(progress, workers, wait=False):
                 return
         self._structure(meta, rescan=False, progress=progress, workers=workers)
+        if sweep == "slice" and time.time() - float(meta.get("slice_at", 0)) > SLICE_SECONDS:
+            self._sweep_slice()
         slugs = list(slugs)
         if slugs:
             self.check(slugs, progress=progress, workers=workers)
+
+    def _sweep_slice(self) -> None:
+        """Check the files of the next few statements (in name order, round and round); the
+        processes sharing the index take turns, at most one slice per SLICE_SECONDS."""
+        with self.writing() as db:
+            if time.time() - float(_get(db, "slice_at") or 0) <= SLICE_SECONDS:
+                return  # another process took this turn
+            cursor = _get(db, "cursor") or ""
+            slugs = [row[0] for row in db.execute("SELECT slug FROM statements WHERE slug > ? ORDER BY slug LIMIT ?",
+                                                  (cursor, SLICE))]
+            done = len(slugs) < SLICE
+            _put(db, slice_at=str(time.time()), cursor="" if done else slugs[-1],
+                 **({"swept": str(time.time())} if done else {}))  # a round is over
+        self.check(slugs)
 
     def check(self, slugs: Iterable[str], langs: Iterable[str] | None = None, *,
               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> bool:
@@ -388,30 +411,26 @@ class Index:
         if template is not None:
             if stamp(stat(self.project.template_path(template.slug))) != template.stamp:
                 template = read_template(self.project, template.slug)
-            db.execute("INSERT OR REPLACE INTO statements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            self._delete_rows(db, "sources", "statements WHERE slug = ?", (template.slug,))
+            first, last, next_row = _insert(db, "INSERT INTO sources (rowid, source, slug, context, position)"
+                                                " VALUES (?, ?, ?, ?, ?)",
+                                            [(msgid, template.slug, context, position)
+                                             for position, (context, msgid) in enumerate(template.entries)], next_row)
+            db.execute(f"INSERT OR REPLACE INTO statements VALUES ({placeholders(range(12))})", (
                 template.slug, template.stamp, template.title, fold(template.title), template.date,
-                template.deadline, template.segments, template.words, template.error, template.repair))
+                template.deadline, template.segments, template.words, template.error, template.repair, first, last))
         threshold = self.project.config.publish_threshold
-        # Search shows higher rows first, so the first language and sentence get the highest. Rows
-        # go in ascending: FTS5 writes its pending data out at every row that goes back.
-        for record in reversed(catalogs):
+        for record in reversed(catalogs):  # search shows higher rows first: the first language first
             current = stat(self.project.catalog_path(record.slug, record.lang))
             if stamp(current) != record.stamp:
                 fresh = read_template(self.project, record.slug) if current is None else None
                 record = read_catalog(self.project, record.slug, record.lang, fresh)
-            old = db.execute("SELECT first_row, last_row FROM catalogs WHERE slug = ? AND lang = ?",
-                             (record.slug, record.lang)).fetchone()
-            if old and old[0] is not None:
-                db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", old)
-            first = last = None
-            if record.rows:
-                first, last = next_row, next_row + len(record.rows) - 1
-                db.executemany(
-                    "INSERT INTO segments (rowid, source, target, slug, lang, context, state, position)"
+            self._delete_rows(db, "targets", "catalogs WHERE slug = ? AND lang = ?", (record.slug, record.lang))
+            first, last, next_row = _insert(
+                db, "INSERT INTO targets (rowid, target, slug, lang, source, context, state, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    ((first + number, source, target, record.slug, record.lang, context, state, position)
-                     for number, (source, target, context, state, position) in enumerate(reversed(record.rows))))
-                next_row = last + 1
+                [(target, record.slug, record.lang, source, context, state, position)
+                 for source, target, context, state, position in record.rows if target], next_row)
             counts = [record.counts.get(key, 0) for key in COUNTS]
             db.execute(f"INSERT OR REPLACE INTO catalogs VALUES ({placeholders(range(len(COUNTS) + 10))})", (
                 record.slug, record.lang, record.stamp, int(record.missing), *counts, record.changed,
@@ -419,18 +438,22 @@ class Index:
                 first, last))
         return next_row
 
+    @staticmethod
+    def _delete_rows(db: sqlite3.Connection, table: str, owners: str, params: tuple) -> None:
+        """Delete the search rows (of ``table``) of the statements or catalogs ``owners`` selects."""
+        for first, last in db.execute(f"SELECT first_row, last_row FROM {owners} AND first_row IS NOT NULL",
+                                      params).fetchall():
+            db.execute(f"DELETE FROM {table} WHERE rowid BETWEEN ? AND ?", (first, last))
+
     def _forget(self, db: sqlite3.Connection, slug: str) -> None:
-        for first, last in db.execute("SELECT first_row, last_row FROM catalogs WHERE slug = ? AND first_row"
-                                      " IS NOT NULL", (slug,)).fetchall():
-            db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", (first, last))
+        self._delete_rows(db, "targets", "catalogs WHERE slug = ?", (slug,))
+        self._delete_rows(db, "sources", "statements WHERE slug = ?", (slug,))
         db.execute("DELETE FROM catalogs WHERE slug = ?", (slug,))
         db.execute("DELETE FROM statements WHERE slug = ?", (slug,))
 
     def _drop_langs(self, db: sqlite3.Connection, langs: list[str]) -> None:
         where = f"lang NOT IN ({placeholders(langs)})"
-        for first, last in db.execute(f"SELECT first_row, last_row FROM catalogs WHERE {where} AND first_row"
-                                      " IS NOT NULL", langs).fetchall():
-            db.execute("DELETE FROM segments WHERE rowid BETWEEN ? AND ?", (first, last))
+        self._delete_rows(db, "targets", f"catalogs WHERE {where}", tuple(langs))
         db.execute(f"DELETE FROM catalogs WHERE {where}", langs)
 
     def _rerate(self, db: sqlite3.Connection, threshold: int) -> None:
@@ -490,7 +513,8 @@ class Index:
             params += [pattern, pattern]
         row = ROW_STATES[state]
         if row:
-            exists = f"EXISTS (SELECT 1 FROM catalogs c WHERE c.slug = s.slug AND c.lang IN ({placeholders(langs)}) AND {row})"
+            exists = (f"EXISTS (SELECT 1 FROM catalogs c WHERE c.slug = s.slug"
+                      f" AND c.lang IN ({placeholders(langs)}) AND {row})")
             conditions.append(f"(s.error IS NOT NULL OR {exists})" if state == "problems" else exists)
             params += langs
         return " AND ".join(conditions), tuple(params)
@@ -499,8 +523,8 @@ class Index:
         """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``."""
         if not slugs:
             return []
-        found = {row["slug"]: row for row in self._rows(f"SELECT * FROM statements WHERE slug IN ({placeholders(slugs)})",
-                                                       slugs)}
+        found = {row["slug"]: row
+                 for row in self._rows(f"SELECT * FROM statements WHERE slug IN ({placeholders(slugs)})", slugs)}
         row_filter = ROW_STATES[state]
         extra = f" AND {row_filter}" if row_filter else ""
         rows = self._rows(f"SELECT * FROM catalogs c WHERE c.slug IN ({placeholders(slugs)}) AND c.lang IN"
@@ -527,8 +551,7 @@ class Index:
         changed = row["changed"]
         return {
             "lang": row["lang"], "segments": row["segments"], "words": row["words"],
-            "counts": {key: row[key] for key in STATE_KEYS}, "words_by_state": {key: row[f"{key}_words"] for key in
-                                                                               STATE_KEYS},
+            "counts": {key: row[key] for key in STATE_KEYS},
             "percent": percentages(counts), "ready": bool(row["ready"]), "missing": bool(row["missing"]),
             "changed": dt.datetime.fromtimestamp(changed, dt.timezone.utc).isoformat(timespec="seconds")
             if changed else None,
@@ -540,8 +563,11 @@ class Index:
         """``chorus status`` rows: per statement (in ``slugs`` order) and language; a broken
         template is one more row, with ``lang`` None."""
         wanted = set(slugs)
+        few = len(wanted) <= 500  # a few statements are looked up, many are read in one pass
+        where = f" AND slug IN ({placeholders(wanted)})" if few else ""
+        params = (*langs, *wanted) if few else langs
         rows: dict[tuple[str, str], dict] = {}
-        for row in self._rows(f"SELECT * FROM catalogs WHERE lang IN ({placeholders(langs)})", langs):
+        for row in self._rows(f"SELECT * FROM catalogs WHERE lang IN ({placeholders(langs)}){where}", params):
             if row["slug"] in wanted:
                 rows[(row["slug"], row["lang"])] = row
         broken = {row["slug"]: row for row in self._rows("SELECT slug, error, repair FROM statements"
@@ -576,32 +602,19 @@ class Index:
         return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
+def _insert(db: sqlite3.Connection, sql: str, rows: list[tuple], next_row: int) -> tuple[int | None, int | None, int]:
+    """Insert ``rows`` (each without its rowid) at rows next_row…, the first of them highest
+    (search shows higher rows first), in ascending order (FTS5 writes its pending data out at
+    every row that goes back); (first row, last row, next free row)."""
+    if not rows:
+        return None, None, next_row
+    last = next_row + len(rows) - 1
+    db.executemany(sql, ((next_row + number, *row) for number, row in enumerate(reversed(rows))))
+    return next_row, last, last + 1
+
+
 def placeholders(values) -> str:
     return ", ".join("?" * len(values))
-
-
-_sweeping: set[str] = set()
-_sweeping_lock = threading.Lock()
-
-
-def _sweep_in_background(project: Project) -> None:
-    """Sweep the index of ``project`` in a thread of this process (one at a time)."""
-    key = str(project.root)
-    with _sweeping_lock:
-        if key in _sweeping:
-            return
-        _sweeping.add(key)
-
-    def sweep() -> None:
-        try:
-            Index(project)._sweep(None, 1, wait=False)
-        except Exception:  # noqa: BLE001 — the next request's checks and sweep catch up
-            log.exception("sweeping the index of %s failed", project.root)
-        finally:
-            with _sweeping_lock:
-                _sweeping.discard(key)
-
-    threading.Thread(target=sweep, name="chorus-index-sweep", daemon=True).start()
 
 
 # --- the web UI's saves update the index as they write ---------------------------------------------

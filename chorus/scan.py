@@ -179,11 +179,10 @@ def read_catalog(project: Project, slug: str, lang: str, template: TemplateRecor
     untranslated (``template`` is needed then); a broken one is a record with ``error``."""
     path = project.catalog_path(slug, lang)
     info = stat(path)
-    relative = project.relative(path)
     if info is None:
         if template is None or template.error:
-            return CatalogRecord(slug, lang, None, True, error=f"{relative} is missing, and so is a readable "
-                                 f"template to count from", repair=f"chorus update {slug}")
+            return CatalogRecord(slug, lang, None, True, error=f"{project.relative(path)} is missing, and so is a "
+                                 f"readable template to count from", repair=f"chorus update {slug}")
         record = _record(slug, lang, None, [(context, msgid, "", "untranslated") for context, msgid in
                                             template.entries], None)
         record.missing, record.repair = True, f"chorus update {slug}"
@@ -191,7 +190,7 @@ def read_catalog(project: Project, slug: str, lang: str, template: TemplateRecor
     try:
         _, entries, _ = _read_entries(path)
     except ChorusError as error:
-        repair = f"sed -i '1s/^\\xEF\\xBB\\xBF//' {relative}" if "byte-order mark" in str(error) else None
+        repair = f"sed -i '1s/^\\xEF\\xBB\\xBF//' {project.relative(path)}" if "byte-order mark" in str(error) else None
         return CatalogRecord(slug, lang, stamp(info), error=_relative(error, path, project), repair=repair)
     return _record(slug, lang, stamp(info), [entry[:4] for entry in entries], info.st_mtime)
 

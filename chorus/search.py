@@ -112,30 +112,97 @@ def search(index: Index, text: str, langs: list[str], statement: str | None = No
 
 def _run(index: Index, query: str, langs: list[str], statement: str | None, page: int,
          per_page: int) -> tuple[list[Hit], bool]:
+    """The hits of a page: sentences whose source matches (one hit per language) and
+    translations that match, the rows stored last first."""
     if not langs:
         return [], False
-    where, params = f"segments MATCH ? AND lang IN ({placeholders(langs)})", [query, *langs]
+    wanted = page * per_page + 1
+    db = index.db
+    source_where, source_params = "sources MATCH ?", [query]
+    target_where, target_params = f"targets MATCH ? AND lang IN ({placeholders(langs)})", [query, *langs]
     if statement is not None:
-        span = index.db.execute(
-            f"SELECT min(first_row), max(last_row) FROM catalogs WHERE slug = ? AND lang IN ({placeholders(langs)})",
-            (statement, *langs)).fetchone()
-        if span[0] is None:
-            return [], False
-        where += " AND slug = ? AND rowid BETWEEN ? AND ?"
-        params += [statement, *span]
+        sources_span = db.execute("SELECT first_row, last_row FROM statements WHERE slug = ?", (statement,)).fetchone()
+        targets_span = db.execute(f"SELECT min(first_row), max(last_row) FROM catalogs WHERE slug = ? AND lang IN"
+                                  f" ({placeholders(langs)})", (statement, *langs)).fetchone()
+        source_where += " AND rowid BETWEEN ? AND ? AND slug = ?"
+        source_params += [*(sources_span or (0, -1)), statement]
+        target_where += " AND rowid BETWEEN ? AND ? AND slug = ?"
+        target_params += [targets_span[0] or 0, targets_span[1] or -1, statement]
     try:
-        rows = index.db.execute(
-            "SELECT slug, lang, context, source, target, state, position, highlight(segments, 0, ?, ?),"
-            f" highlight(segments, 1, ?, ?) FROM segments WHERE {where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
-            (*MARKS, *MARKS, *params, per_page + 1, (page - 1) * per_page)).fetchall()
+        sources = db.execute(
+            f"SELECT rowid, slug, context, position, source, highlight(sources, 0, ?, ?) FROM sources"
+            f" WHERE {source_where} ORDER BY rowid DESC LIMIT ?", (*MARKS, *source_params, wanted)).fetchall()
+        targets = db.execute(
+            f"SELECT rowid, slug, lang, source, context, state, position, target, highlight(targets, 0, ?, ?)"
+            f" FROM targets WHERE {target_where} ORDER BY rowid DESC LIMIT ?",
+            (*MARKS, *target_params, wanted)).fetchall()
     except sqlite3.OperationalError as error:
         raise BadQuery(f"this search cannot be run ({error})") from None
+    rows = _merge(index, sources, targets, langs, wanted)
     slugs = sorted({row[0] for row in rows})
-    titles = dict(index.db.execute(f"SELECT slug, title FROM statements WHERE slug IN ({placeholders(slugs)})", slugs))
+    titles = dict(db.execute(f"SELECT slug, title FROM statements WHERE slug IN ({placeholders(slugs)})", slugs))
     hits = [Hit(slug, lang, segment_id(context, source), source, target, state, titles.get(slug, slug), position,
                 marked_source, marked_target)
             for slug, lang, context, source, target, state, position, marked_source, marked_target in rows]
-    return hits[:per_page], len(hits) > per_page
+    start = (page - 1) * per_page
+    return hits[start:start + per_page], len(hits) > start + per_page
+
+
+def _merge(index: Index, sources: list, targets: list, langs: list[str], wanted: int) -> list[tuple]:
+    """Source hits (each in every language of ``langs`` whose catalog can be read) and target
+    hits in one list, the rows stored last first, each (statement, language, sentence) once:
+    (slug, lang, context, source, target, state, position, marked source, marked target)."""
+    by_target = {(row[1], row[2], row[4], row[3]): row for row in targets}
+    by_source = {(row[1], row[2], row[4]): row for row in sources}
+    catalogs = _catalogs(index, {row[1] for row in sources}, langs)
+    translations: dict[tuple[str, str], dict] = {}
+    merged, seen = [], set()
+    events = sorted([(row[0], 0, row) for row in sources] + [(row[0], 1, row) for row in targets],
+                    key=lambda event: (-event[0], event[1]))
+    for _, kind, row in events:
+        if kind == 1:
+            _, slug, lang, source, context, state, position, target, marked_target = row
+            found = by_source.get((slug, context, source))
+            candidates = [(lang, target, state, found[5] if found else source, marked_target, position)]
+        else:
+            _, slug, context, position, source, marked_source = row
+            candidates = []
+            for lang in langs:
+                catalog = catalogs.get((slug, lang))
+                if catalog is None or catalog[2] is not None:
+                    continue  # not indexed, or cannot be read
+                match = by_target.get((slug, lang, context, source))
+                if match is not None:
+                    candidates.append((lang, match[7], match[5], marked_source, match[8], position))
+                    continue
+                target, state = _translation(index, translations, slug, lang, catalog, context, source)
+                candidates.append((lang, target, state, marked_source, target, position))
+        for lang, target, state, marked_source, marked_target, position in candidates:
+            key = (slug, lang, context, source)
+            if key not in seen:
+                seen.add(key)
+                merged.append((slug, lang, context, source, target, state, position, marked_source, marked_target))
+        if len(merged) >= wanted:
+            break
+    return merged
+
+
+def _catalogs(index: Index, slugs: set[str], langs: list[str]) -> dict[tuple[str, str], tuple]:
+    if not slugs:
+        return {}
+    rows = index.db.execute(f"SELECT slug, lang, error, first_row, last_row FROM catalogs WHERE slug IN"
+                            f" ({placeholders(slugs)}) AND lang IN ({placeholders(langs)})", (*slugs, *langs))
+    return {(slug, lang): (slug, lang, error, first, last) for slug, lang, error, first, last in rows}
+
+
+def _translation(index: Index, cache: dict, slug: str, lang: str, catalog: tuple, context, source: str):
+    """(target, state) of a sentence in a catalog: untranslated when it has no translation."""
+    if (slug, lang) not in cache:
+        first, last = catalog[3], catalog[4]
+        cache[(slug, lang)] = {} if first is None else {
+            (row_context, row_source): (target, state) for row_context, row_source, target, state in index.db.execute(
+                "SELECT context, source, target, state FROM targets WHERE rowid BETWEEN ? AND ?", (first, last))}
+    return cache[(slug, lang)].get((context, source), ("", "untranslated"))
 
 
 def split_marks(marked: str, plain: str) -> list[tuple[str, bool]]:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import chorus.index as index_module
 import chorus.scan as scan
 from chorus import catalog
 from chorus.index import FILE_NAME, Index
@@ -145,6 +146,30 @@ def test_a_page_reads_the_files_it_shows_and_no_other(project, tmp_path, reads):
     assert all(language["ready"] for item in again.statements for language in item["languages"])
 
 
+def test_a_server_sweeps_a_slice_at_a_time(project, tmp_path, monkeypatch, reads):
+    """What no page shows is looked at a few statements per request, round and round."""
+    slugs = add_statements(project, tmp_path / "inbox", 6)
+    index = Index(project)
+    index.refresh()
+    fill(project, slugs[-1], "es", "approved")  # behind the index's back, on no page
+    monkeypatch.setattr(index_module, "SLICE", 2)
+    monkeypatch.setattr(index_module, "SLICE_SECONDS", 0.0)
+    reads.clear()
+    index.refresh(sweep="slice")
+    index.refresh(sweep="slice")
+    assert reads == [] and index.listing(["es"], state="ready").total == 0  # not reached yet
+    index.refresh(sweep="slice")
+    assert reads == [f"{slugs[-1]}/es.po"]
+    assert [item["slug"] for item in index.listing(["es"], state="ready").statements] == [slugs[-1]]
+
+
+def test_a_cold_build_reports_its_progress(project, tmp_path):
+    add_statements(project, tmp_path / "inbox", 60)
+    seen = []
+    Index(project).refresh(progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (60, 60) and [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
 def test_deleting_the_index_is_safe(sample_project):
     fill(sample_project, SLUG, "es")
     index = Index(sample_project)
@@ -208,7 +233,8 @@ def test_pages_of_statements_newest_first(project, tmp_path):
     index.refresh()
     first = index.listing(LANGS, page=1, per_page=10)
     assert (first.total, first.pages, len(first.statements)) == (25, 3, 10)
-    everything = [item["slug"] for page in (1, 2, 3) for item in index.listing(LANGS, page=page, per_page=10).statements]
+    everything = [item["slug"] for page in (1, 2, 3)
+                  for item in index.listing(LANGS, page=page, per_page=10).statements]
     dates = [index.items([slug], LANGS)[0]["date"] for slug in everything]
     assert sorted(everything) == sorted(slugs) and dates == sorted(dates, reverse=True)
     assert len(everything) == len(set(everything))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -48,10 +49,10 @@ def visible_langs(project_: Project, user) -> list[str]:
 
 
 def project_index(project_: Project) -> Index:
-    """The project's index after a request's light refresh (see :meth:`Index.refresh`); a
-    sweep that is due runs beside the request, not in it."""
+    """The project's index after a request's light refresh and, at most once a second across
+    the server's workers, a slice of the sweep (see :meth:`Index.refresh`)."""
     index = Index(project_)
-    _guard(index.refresh, sweep="background")
+    _guard(index.refresh, sweep="slice")
     return index
 
 
@@ -128,10 +129,42 @@ def overview(project_: Project, user, filters: Filters | None = None) -> Listing
     listing = _guard(page)
     if _guard(index.check, [item["slug"] for item in listing.statements], langs):
         listing = _guard(page)  # what the page shows changed on disk: counts, order and filter anew
+    editable = {lang: user.can_edit(lang) for lang in langs}
     for item in listing.statements:
         for language in item["languages"]:
-            language["can_edit"] = user.can_edit(language["lang"])
+            language["can_edit"] = editable[language["lang"]]
     return listing
+
+
+BAR_ORDER = ("approved", "translated", "fuzzy", "untranslated")
+
+
+def progress_bar(percent: dict) -> Markup:
+    """A language's progress as an SVG bar: approved, translated, draft, untranslated (made
+    here from numbers alone, as a page may hold hundreds)."""
+    rects, x = [], 0.0
+    for state in BAR_ORDER:
+        width = float(percent[state])
+        rects.append(f'<rect class="s-{state}" x="{x:g}" y="0" width="{width:g}" height="6"></rect>')
+        x += width
+    label = (f"{percent['approved']:g}% approved, {percent['translated']:g}% translated, "
+             f"{percent['fuzzy']:g}% machine drafts, {percent['untranslated']:g}% untranslated")
+    return Markup(f'<svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" '
+                  f'aria-label="{label}">{"".join(rects)}</svg>')
+
+
+def _links(listing: Listing) -> None:
+    """Each row's review and export links, made by filling in two addresses built once."""
+    review = url_for("review.page", slug="_S_", lang="_L_")
+    export = url_for("export.download", slug="_S_", lang="_L_")
+    for item in listing.statements:
+        for language in item["languages"]:
+            counts = language["counts"]
+            place = review.replace("_S_", item["slug"], 1).replace("_L_", language["lang"], 1)
+            work = counts["untranslated"] + counts["fuzzy"]
+            language["review_url"] = f"{place}?filter={'needs-work' if work else 'all'}"
+            language["export_url"] = export.replace("_S_", item["slug"], 1).replace("_L_", language["lang"], 1)
+            language["bar"] = progress_bar(language["percent"])
 
 
 def statement_summary(project_: Project, user, slug: str) -> dict | None:
@@ -174,10 +207,12 @@ def index():
     except BadRequest as error:
         return _bad_request(str(error))
     listing = overview(project(), current_user, filters)
+    _links(listing)
     return render_template("dashboard.html", listing=listing, statements=listing.statements, filters=filters,
                            langs=visible_langs(project(), current_user), states=STATE_LABELS, sorts=SORT_LABELS,
                            threshold=project().config.publish_threshold, formats=_formats(project()),
-                           page_url=lambda number: _page_url(filters, number))
+                           page_url=lambda number: _page_url(filters, number),
+                           coordinator=current_user.is_coordinator)
 
 
 def _page_url(filters: Filters, number: int) -> str:
