@@ -472,7 +472,7 @@ class Index:
         for slug in chosen:
             check_slug(slug)
             if not self.project.template_path(slug).is_file():
-                close = difflib.get_close_matches(slug, self.slugs(), n=3)
+                close = difflib.get_close_matches(slug, self.project.statements(), n=3)  # a typo: look around
                 hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'chorus status' for the names)"
                 raise ChorusError(f"unknown statement: {slug}{hint}")
         return chosen
