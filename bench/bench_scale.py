@@ -49,6 +49,7 @@ from chorus.parallel import run_chunks  # noqa: E402
 from chorus.project import Project  # noqa: E402
 from chorus.users import UserStore  # noqa: E402
 from corpus import build_corpus  # noqa: E402
+from bench_webui_load import free_port  # noqa: E402
 from machine import byte_compile, describe  # noqa: E402
 
 RESULTS = HERE / "results" / "scale.md"
@@ -140,12 +141,6 @@ def build_project(folder: Path, docs: list[Path], count: int, langs: list[str]) 
 
 
 # --- the server -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
