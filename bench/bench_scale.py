@@ -226,72 +226,109 @@ def command_seconds(*args: str, cwd: Path) -> float:
     return elapsed
 
 
-def measure(project: Project, rounds: int, restarts: int) -> dict:
-    figures: dict = {"statements": len(project.statements()), "langs": len(project.config.langs)}
-    figures["catalogs"] = figures["statements"] * figures["langs"]
-    figures["rebuild"] = command_seconds("index", "--rebuild", cwd=project.root)
-    slug = project.statements()[len(project.statements()) // 2]
-    figures["status"] = statistics.median(command_seconds("status", slug, cwd=project.root) for _ in range(7))
-    token = (project.root / "token").read_text(encoding="utf-8").strip()
-    server = Server(project)
-    server.start()
+@dataclass
+class Scale:
+    """One project under test, its server and its figures."""
+
+    name: str
+    project: Project
+    figures: dict = field(default_factory=dict)
+    server: Server | None = None
+    browser: requests.Session | None = None
+    api: requests.Session | None = None
+    times: dict = field(default_factory=lambda: {key: [] for key in (
+        "static", "dashboard", "list", "search", "save", "status", "rebuild", "dashboard_restart", "list_restart")})
+
+    @property
+    def slug(self) -> str:
+        statements = self.project.statements()
+        return statements[len(statements) // 2]
+
+    def start(self, port: int | None = None) -> None:
+        self.server = Server(self.project, port) if port else Server(self.project)
+        self.server.start()
+
+
+def measure(scales: list[Scale], rounds: int, restarts: int) -> None:
+    """Every measurement goes round the scales in turn, so that a busy moment of the machine
+    falls on all of them: the rebuilds (twice), the status command, then the servers side by
+    side (warm rounds, saves, restarts)."""
+    for _ in range(2):
+        for scale in scales:
+            scale.times["rebuild"].append(command_seconds("index", "--rebuild", cwd=scale.project.root))
+    for _ in range(7):
+        for scale in scales:
+            scale.times["status"].append(command_seconds("status", scale.slug, cwd=scale.project.root))
     try:
-        browser = login(server)
-        api = requests.Session()
-        api.headers["Authorization"] = f"Bearer {token}"
-        times: dict[str, list[float]] = {"static": [], "dashboard": [], "list": [], "search": []}
+        for scale in scales:
+            scale.start()
+            scale.browser = login(scale.server)
+            scale.api = requests.Session()
+            scale.api.headers["Authorization"] = "Bearer " + (scale.project.root / "token").read_text().strip()
         for number in range(rounds):
             page = 1 + number % 5
-            times["static"].append(timed(api, f"{server.url}/static/style.css")[0])
-            times["dashboard"].append(timed(browser, f"{server.url}/?page={page}")[0])
-            times["list"].append(timed(api, f"{server.url}/api/statements?page={page}")[0])
-            times["search"].append(timed(api, f"{server.url}/api/search",
-                                         params={"q": QUERIES[number % len(QUERIES)]})[0])
-        for name, values in times.items():
-            figures[name] = statistics.median(values[2:])  # the first rounds warm the workers
-        figures["memory"] = server.memory_mb()
-        figures["save"] = save_times(server, api, slug, rounds=min(rounds, 20))
-        first_page, first_list = [], []
+            for scale in scales:
+                url, times = scale.server.url, scale.times
+                times["static"].append(timed(scale.api, f"{url}/static/style.css")[0])
+                times["dashboard"].append(timed(scale.browser, f"{url}/?page={page}")[0])
+                times["list"].append(timed(scale.api, f"{url}/api/statements?page={page}")[0])
+                query = {"q": QUERIES[number % len(QUERIES)]}
+                times["search"].append(timed(scale.api, f"{url}/api/search", params=query)[0])
+        for scale in scales:
+            scale.figures["memory"] = scale.server.memory_mb()
+        segments = {scale.name: segments_of(scale) for scale in scales}
+        for number in range(min(rounds, 20)):
+            for scale in scales:
+                scale.times["save"].append(save_one(scale, segments[scale.name], number))
         for _ in range(restarts):
-            server.stop()
-            server = Server(project, server.port)
-            server.start()
-            first_page.append(timed(browser, f"{server.url}/")[0])
-            first_list.append(timed(api, f"{server.url}/api/statements")[0])
-        figures["dashboard_restart"] = statistics.median(first_page)
-        figures["list_restart"] = statistics.median(first_list)
+            for scale in scales:
+                scale.server.stop()
+                scale.start(scale.server.port)
+                scale.times["dashboard_restart"].append(timed(scale.browser, f"{scale.server.url}/")[0])
+                scale.times["list_restart"].append(timed(scale.api, f"{scale.server.url}/api/statements")[0])
     finally:
-        server.stop()
-    return figures
+        for scale in scales:
+            if scale.server:
+                scale.server.stop()
+    for scale in scales:
+        statements = len(scale.project.statements())
+        scale.figures.update(statements=statements, langs=len(scale.project.config.langs),
+                             catalogs=statements * len(scale.project.config.langs))
+        for key, values in scale.times.items():
+            warm = values[2:] if key in ("static", "dashboard", "list", "search") else values
+            scale.figures[key] = statistics.median(warm)  # the first rounds warm the workers up
 
 
-def save_times(server: Server, api: requests.Session, slug: str, rounds: int) -> float:
-    lang = server.project.config.langs[-1]
-    segments = api.get(f"{server.url}/api/statements/{slug}/{lang}/segments", timeout=TIMEOUT).json()["segments"]
-    times = []
-    for number in range(rounds):
-        segment = segments[number % len(segments)]
-        elapsed, response = timed(api, f"{server.url}/api/statements/{slug}/{lang}/segments/{segment['id']}", "PUT",
-                                  json={"target": f"bench {number} {segment['source'][:30]}",
-                                        "revision": segment["revision"]})
-        segment["revision"] = response.json()["revision"]
-        times.append(elapsed)
-    return statistics.median(times)
+def segments_of(scale: Scale) -> list[dict]:
+    lang = scale.project.config.langs[-1]
+    url = f"{scale.server.url}/api/statements/{scale.slug}/{lang}/segments"
+    return scale.api.get(url, timeout=TIMEOUT).json()["segments"]
+
+
+def save_one(scale: Scale, segments: list[dict], number: int) -> float:
+    lang = scale.project.config.langs[-1]
+    segment = segments[number % len(segments)]
+    elapsed, response = timed(scale.api, f"{scale.server.url}/api/statements/{scale.slug}/{lang}/segments/"
+                                         f"{segment['id']}", "PUT",
+                              json={"target": f"bench {number} {segment['source'][:30]}",
+                                    "revision": segment["revision"]})
+    segment["revision"] = response.json()["revision"]
+    return elapsed
 
 
 # --- the report -----------------------------------------------------------------------------------------
 
 ROWS = [
     ("catalogs", "catalogs", "{:,.0f}"),
-    ("cold rebuild of the index (`chorus index --rebuild`), s", "rebuild", "{:.1f}"),
+    ("cold rebuild of the index (`chorus index --rebuild`, median of 2), s", "rebuild", "{:.1f}"),
     ("static file p50, ms (baseline)", "static", "ms"),
     ("dashboard p50, ms (warm)", "dashboard", "ms"),
     ("dashboard, first request after a restart, ms", "dashboard_restart", "ms"),
     ("statement list (`/api/statements`) p50, ms (warm)", "list", "ms"),
     ("statement list, first request after a restart, ms", "list_restart", "ms"),
     ("search (`/api/search`) p50, ms", "search", "ms"),
-    ("`chorus status SLUG`, s (whole command)", "status", "{:.2f}"),
-    ("one save (PUT) p50, ms", "save", "ms"),
+    ("`chorus status SLUG`, s (whole command, median of 7)", "status", "{:.2f}"),
+    ("one save (PUT through the API) p50, ms", "save", "ms"),
     ("server memory (master + 2 workers), MB", "memory", "{:.0f}"),
     ("dashboard ÷ static", "dashboard/static", "{:.1f}×"),
     ("search ÷ static", "search/static", "{:.1f}×"),
@@ -340,12 +377,14 @@ def report(results: dict[str, dict], rounds: int, restarts: int, load: str) -> s
         "# Scale: pages with the project index",
         "",
         f"Machine: {describe()}. Load average before the run: {load}.",
-        f"Server: gunicorn, {WORKERS} sync workers, on 127.0.0.1, one client. Warm figures are medians of "
-        f"{rounds} interleaved rounds (static file, dashboard page 1–5 logged in, statement list page 1–5 with "
-        f"a token, one search of {len(QUERIES)} in turn: {', '.join(f'`{q}`' for q in QUERIES)}), the first two "
-        f"rounds left out; first requests after a restart are medians of {restarts} restarts. Commands are timed "
-        f"whole (process start included). Each project has datelines, a deadline on every 25th statement, a mix "
-        f"of states and one broken catalog.",
+        f"Each project has its own gunicorn ({WORKERS} sync workers, on 127.0.0.1), all of them running side by "
+        f"side; one client. Every measurement goes round the projects in turn, so that the machine's busy "
+        f"moments fall on all of them alike. Warm figures are medians of {rounds} rounds (a static file, the "
+        f"dashboard page 1–5 logged in, the statement list page 1–5 with a token, one search of {len(QUERIES)} in "
+        f"turn: {', '.join(f'`{q}`' for q in QUERIES)}), the first two rounds left out; first requests after a "
+        f"restart are medians of {restarts} restarts; saves, of 20. Commands are timed whole (process start "
+        f"included). Each project has datelines, a deadline on every 25th statement, a mix of states and one "
+        f"broken catalog.",
         "",
         header,
         "|---|" + "---|" * len(names),
@@ -375,14 +414,16 @@ def main() -> int:
         docs = sorted((work / "corpus").glob("doc-*.txt"))
         if len(docs) < largest:
             docs = build_corpus(work / "corpus", count=largest)
-        results = {}
+        scales = []
         for name in chosen:
             count, langs = SCALES[name]
             print(f"{name}: building the project…", flush=True)
-            project = build_project(work / name, docs, count, langs)
-            print(f"{name}: measuring…", flush=True)
-            results[name] = measure(project, max(5, args.rounds), max(1, args.restarts))
-            print(f"{name}: {results[name]}", flush=True)
+            scales.append(Scale(name, build_project(work / name, docs, count, langs)))
+        print("measuring…", flush=True)
+        measure(scales, max(5, args.rounds), max(1, args.restarts))
+        results = {scale.name: scale.figures for scale in scales}
+        for name, figures in results.items():
+            print(f"{name}: {figures}", flush=True)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 VERSION = "3"
 FILE_NAME = "index.sqlite3"
 SWEEP_SECONDS = 30.0  # a command stats every file when the last full sweep is older than this
-SLICE = 200  # statements a server request sweeps, at most once per SLICE_SECONDS
+SLICE = 100  # statements a server sweeps after a request, at most once per SLICE_SECONDS
 SLICE_SECONDS = 1.0
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # any case, any accents, English word forms
 CHUNK = 25  # statements read per chunk (and stored per transaction) when many changed
@@ -222,8 +222,8 @@ class Index:
         Files that no page asked about are looked at by sweeps. ``sweep`` says how: ``"now"``,
         every file when the last full sweep is older than :data:`SWEEP_SECONDS` (a command);
         ``"slice"``, the next :data:`SLICE` statements when the last slice is older than
-        :data:`SLICE_SECONDS` (a server: a request never pays for more than one slice); None,
-        no sweep (the caller checks what it shows itself).
+        :data:`SLICE_SECONDS` (see :meth:`sweep_slice`, which a server calls once an answer is
+        sent); None, no sweep (the caller checks what it shows itself).
         """
         if full or self.meta().get("built") != "1":
             self._sweep(progress, workers, wait=True)
@@ -233,15 +233,17 @@ class Index:
             if self._sweep(progress, workers, wait=False):
                 return
         self._structure(meta, rescan=False, progress=progress, workers=workers)
-        if sweep == "slice" and time.time() - float(meta.get("slice_at", 0)) > SLICE_SECONDS:
-            self._sweep_slice()
+        if sweep == "slice":
+            self.sweep_slice()
         slugs = list(slugs)
         if slugs:
             self.check(slugs, progress=progress, workers=workers)
 
-    def _sweep_slice(self) -> None:
+    def sweep_slice(self) -> None:
         """Check the files of the next few statements (in name order, round and round); the
         processes sharing the index take turns, at most one slice per SLICE_SECONDS."""
+        if time.time() - float(self.meta().get("slice_at", 0)) <= SLICE_SECONDS:
+            return
         with self.writing() as db:
             if time.time() - float(_get(db, "slice_at") or 0) <= SLICE_SECONDS:
                 return  # another process took this turn

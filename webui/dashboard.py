@@ -8,12 +8,13 @@ catalog that cannot be read is a row saying what is wrong while everything else 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, after_this_request, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -30,6 +31,7 @@ from . import project
 from .auth import coordinator_required
 
 bp = Blueprint("dashboard", __name__)
+log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -49,11 +51,24 @@ def visible_langs(project_: Project, user) -> list[str]:
 
 
 def project_index(project_: Project) -> Index:
-    """The project's index after a request's light refresh and, at most once a second across
-    the server's workers, a slice of the sweep (see :meth:`Index.refresh`)."""
+    """The project's index after a request's light refresh (see :meth:`Index.refresh`). The
+    sweep's next slice, when due, runs once the response is sent: no request waits for it."""
     index = Index(project_)
-    _guard(index.refresh, sweep="slice")
+    _guard(index.refresh, sweep=None)
+
+    @after_this_request
+    def sweep_after(response):
+        response.call_on_close(lambda: _sweep_slice(index))
+        return response
+
     return index
+
+
+def _sweep_slice(index: Index) -> None:
+    try:
+        index.sweep_slice()
+    except Exception:  # noqa: BLE001 — the answer is sent; the next slice catches up
+        log.exception("sweeping the project index failed")
 
 
 def _guard(call, *args, **kwargs):
