@@ -3,20 +3,20 @@
 ``.chorus/index.sqlite3`` (SQLite, derived from the files, safe to delete) holds per statement
 its title, date, deadline and size; per statement and language the counts per state, the
 words, the last change and whether the catalog could be read (if not: what is wrong and the
-command that repairs it); and the text of every segment, in an FTS5 table for
-:mod:`chorus.search`.
+command that repairs it); and, for :mod:`chorus.search`, every template's sentences and every
+catalog's translations in two FTS5 tables. What one file holds is read by :mod:`chorus.scan`.
 
 A file is read again only when its inode, size, modification or change time differ from what
 the index recorded. :meth:`Index.refresh` without arguments (what a web request does) notices
 new and removed statements (the ``translations/`` folder changed), languages added to
-chorus.toml and a new publish threshold, and stats every file when the last sweep is older
-than :data:`SWEEP_SECONDS`; :meth:`Index.check` re-reads the files of what a page shows, so
-a page costs what it shows. Catalogs written through :func:`chorus.catalog.editing` (the web
-UI's saves) are indexed at once, in the writing process.
+chorus.toml and a new publish threshold; :meth:`Index.check` re-reads the files of what a page
+shows, so a page costs what it shows; sweeps look at the other files (:meth:`Index.refresh`
+says when). Catalogs written through :func:`chorus.catalog.editing` (the web UI's saves) are
+indexed at once, in the writing process.
 
 Several processes share the file (gunicorn workers, commands): SQLite in WAL mode, every write
 an ``IMMEDIATE`` transaction that checks each file again before storing what was read, and a
-file lock so that one process at a time builds or sweeps.
+file lock so that one process at a time builds or sweeps all of it.
 
 >>> index = Index(project)                                # doctest: +SKIP
 >>> index.refresh(full=True)                              # doctest: +SKIP
@@ -314,7 +314,6 @@ class Index:
         indexed = self.slugs()
         on_disk, pending = self._scan() if moved else (indexed, pending)
         known = set(indexed)
-        new = [slug for slug in on_disk if slug not in known]
         gone = sorted(known - set(on_disk))
         added = [lang for lang in langs if lang not in (old_langs or [])]
         with self.writing() as db:
