@@ -109,6 +109,7 @@ PAGES = {
     "HTML export of Markdown (web)": ("/export/hostile-md/es?format=html", [TARGET]),
     "segments (API)": ("/api/statements/hostile/es/segments", []),
     "search": ("/search?q=stand", [SOURCE, TARGET]),
+    "search, matching inside the markup": ("/search?q=alert+script", []),
 }
 
 
