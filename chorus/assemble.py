@@ -60,10 +60,20 @@ class NotReady(ChorusError):
         self.slug, self.lang = slug, lang
 
 
-class ExportBlocked(ChorusError):
-    """Some statements were not exported; ``written`` holds what was."""
+class Unreadable(ChorusError):
+    """A catalog that cannot be read: an export leaves its statement and language out and
+    writes the others."""
 
-    def __init__(self, message: str, written: list[Path], blocked: list[NotReady]):
+    def __init__(self, message: str, slug: str = "", lang: str = ""):
+        super().__init__(message)
+        self.slug, self.lang = slug, lang
+
+
+class ExportBlocked(ChorusError):
+    """Some statements were not exported; ``written`` holds what was, ``blocked`` what was not
+    (:class:`NotReady` or :class:`Unreadable`)."""
+
+    def __init__(self, message: str, written: list[Path], blocked: list[NotReady | Unreadable]):
         super().__init__(message)
         self.written, self.blocked = written, blocked
 
@@ -123,9 +133,9 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     po_path = project.catalog_path(slug, lang)
     try:
         metadata, entries = catalog.read_states(po_path)
-    except ChorusError:
+    except ChorusError as error:
         if po_path.exists():
-            raise
+            raise Unreadable(str(error).replace(str(po_path), project.relative(po_path)), slug, lang) from None
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
                           f"the statement was); run 'chorus update {slug}'") from None
     recorded = metadata.get(catalog.SOURCE_HASH)
@@ -965,14 +975,15 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
     except BaseException:
         staging.discard()
         raise
-    blocked = [NotReady(message, slug, lang) for message, slug, lang in not_ready]
+    blocked = [(Unreadable if broken else NotReady)(message, slug, lang) for message, slug, lang, broken in not_ready]
     staging.remove_empty_folders()  # a language whose statements were all left out
     if blocked:
         message = str(blocked[0])
-        if len(blocked) > 1:
-            others = ", ".join(f"{b.slug} [{b.lang}]" for b in blocked[1:11])
-            more = " …" if len(blocked) > 11 else ""
-            message += f" (also not ready: {others}{more})"
+        for kind, label in ((NotReady, "also not ready"), (Unreadable, "cannot be read")):
+            others = [b for b in blocked[1:] if isinstance(b, kind)]
+            if others:
+                more = " …" if len(others) > 10 else ""
+                message += f" ({label}: {', '.join(f'{b.slug} [{b.lang}]' for b in others[:10])}{more})"
         raise ExportBlocked(message, written, blocked)
     return written
 
@@ -980,7 +991,8 @@ def export(project: Project, slugs: Iterable[str], langs: Iterable[str] | None,
 @dataclass
 class _AssembleTask:
     """Assemble a list of (slug, lang) pairs and stage their files (a :func:`catalog.staged_run`
-    task); returns the statements not ready to publish as (message, slug, lang)."""
+    task); returns the statements left out as (message, slug, lang, unreadable): not ready to
+    publish, or whose catalog cannot be read (the others are exported all the same)."""
 
     project: Project
     folder: Path
@@ -988,16 +1000,20 @@ class _AssembleTask:
     draft: bool
     threshold: int
 
-    def __call__(self, pairs: list[tuple[str, str]], staging: catalog.Staging) -> list[tuple[str, str, str]]:
-        not_ready: list[tuple[str, str, str]] = []
+    def __call__(self, pairs: list[tuple[str, str]], staging: catalog.Staging) -> list[tuple[str, str, str, bool]]:
+        not_ready: list[tuple[str, str, str, bool]] = []
         for slug, lang in pairs:
-            statement = _load(self.project, slug, lang)
+            try:
+                statement = _load(self.project, slug, lang)
+            except Unreadable as error:
+                not_ready.append((str(error), slug, lang, True))
+                continue
             for fmt in output_formats(statement.document.format, self.wanted):
                 try:
                     text = assemble(statement, fmt, draft=self.draft, threshold=self.threshold)
                 except NotReady as error:
-                    if (slug, lang) not in {(s, l) for _, s, l in not_ready}:
-                        not_ready.append((str(error), slug, lang))
+                    if (slug, lang) not in {(s, l) for _, s, l, _ in not_ready}:
+                        not_ready.append((str(error), slug, lang, False))
                     continue
                 staging.stage(output_path(self.folder, lang, slug, fmt), text)
         return not_ready
@@ -1019,5 +1035,5 @@ def _prepare_folders(folders: list[Path]) -> catalog.Staging:
     return staging
 
 
-__all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "ExportBlocked",
+__all__ = ["render", "preview_html", "export", "load", "Statement", "NotReady", "Unreadable", "ExportBlocked",
            "format_dateline", "text_direction"]

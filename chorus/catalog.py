@@ -47,6 +47,7 @@ DATE_HEADER = "X-Chorus-Date"
 LOCK_TIMEOUT = 30
 WRAP = 78
 _FUZZY_CUTOFF = 60  # msgmerge keeps a previous translation at about this similarity
+AFTER_WRITE: list[Callable[[Path], None]] = []  # called with each catalog editing() wrote (the project index)
 
 
 # --- states --------------------------------------------------------------------------------
@@ -929,6 +930,8 @@ def editing_many(paths: list[Path]) -> Iterator[dict[Path, polib.POFile]]:
         catalogs = {path: read(path) for path in paths}
         yield catalogs
         write_synced([(path, render(po)) for path, po in catalogs.items()], lock_renames=False)
+        for path, hook in itertools.product(catalogs, AFTER_WRITE):
+            hook(path)
 
 
 @contextmanager
@@ -938,3 +941,5 @@ def editing(path: Path) -> Iterator[polib.POFile]:
         catalog = read(path)
         yield catalog
         write_unlocked(catalog, path)
+        for hook in AFTER_WRITE:
+            hook(path)

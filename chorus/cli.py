@@ -225,7 +225,10 @@ def _entry_ids(project: Project, slug: str, langs: list[str]) -> set[str]:
     from . import catalog
 
     path = project.template_path(slug)
-    return {entry.msgid for entry in catalog.read(path)} if path.exists() else set()
+    try:
+        return {entry.msgid for entry in catalog.read(path)}
+    except ChorusError:  # none yet, or a broken one that the update makes again from the source
+        return set()
 
 
 @cli.command()
@@ -234,26 +237,56 @@ def _entry_ids(project: Project, slug: str, langs: list[str]) -> set[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @project_option
 def status(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, project: Project):
-    """Progress per statement and language."""
-    from .status import collect
+    """Progress per statement and language.
 
-    rows = collect(project, list(slugs), list(langs))
+    Counts come from the project index (.chorus/index.sqlite3), which re-reads only the
+    catalogs that changed. A catalog that cannot be read is a row saying what is wrong and
+    the command that repairs it; the exit status is 1 only when a statement named on the
+    command line has such a problem.
+    """
+    import os
+
+    from .status import collect, describe_problem, problems
+
+    with progress_bar() as bar:
+        task = bar.add_task("Indexing", total=None, visible=False)
+        rows = collect(project, list(slugs), list(langs), workers=os.cpu_count() or 1,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total, visible=total > 1))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
+    elif not rows:
         click.echo("No statements yet: use 'chorus add FILE'.")
-        return
+    else:
+        _status_table(rows)
+    found = problems(rows)
+    for row in found:
+        click.echo(f"chorus: problem: {describe_problem(row)}", err=True)
+    if slugs and found:
+        names = ", ".join(dict.fromkeys(row["statement"] for row in found))
+        fail(f"{len(found)} file{'s' * (len(found) != 1)} of {names} cannot be read (see above)")
+
+
+def _status_table(rows: list[dict]) -> None:
     from rich.table import Table
 
+    notes = any(row["error"] or row["missing"] for row in rows)
     table = Table(title="Translation status (segments, and % of the statement)")
     table.add_column("statement", no_wrap=True)
     table.add_column("lang", no_wrap=True)
     for heading in ("segments", "words", "untranslated", "draft", "translated", "approved"):
         table.add_column(heading, justify="right", no_wrap=True)
+    if notes:
+        table.add_column("note")
     for row in rows:
-        cells = [f"{row[key]} {row['percent'][key]:>3.0f}%" for key in ("untranslated", "fuzzy", "translated", "approved")]
-        table.add_row(row["statement"], row["lang"], str(row["segments"]), str(row["words"]), *cells)
+        if row["error"]:
+            cells = ["—"] * 6 + ["cannot be read (see below)"]
+        else:
+            cells = [str(row["segments"]), str(row["words"]), *(f"{row[key]} {row['percent'][key]:>3.0f}%"
+                                                                for key in ("untranslated", "fuzzy", "translated",
+                                                                            "approved"))]
+            if notes:
+                cells.append(f"no catalog yet: {row['repair']}" if row["missing"] else "")
+        table.add_row(row["statement"], row["lang"] or "(template)", *cells)
     console().print(table)
 
 

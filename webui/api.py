@@ -12,9 +12,11 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 
+from chorus.search import BadQuery
+
 from . import actions, csrf, project, store
 from . import segments as seg
-from .dashboard import overview
+from .dashboard import BadRequest, filters_from, overview, run_search
 from .store import Refused
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -66,7 +68,27 @@ def _text_field(body: dict, name: str, required: bool = True) -> str | None:
 @bp.get("/statements")
 @login_required
 def statements():
-    return {"statements": overview(project(), current_user)}
+    """A page of statements (``page``, ``per_page`` up to 100, ``title``, ``lang``, ``state``,
+    ``sort``) and how many match in all."""
+    try:
+        filters = filters_from(request.args, project(), current_user)
+    except BadRequest as error:
+        abort(400, str(error))
+    listing = overview(project(), current_user, filters)
+    return {"statements": listing.statements, "total": listing.total, "page": listing.page,
+            "per_page": listing.per_page, "pages": listing.pages}
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Segments whose source or translation match ``q``, in ``lang`` and ``statement`` if given."""
+    try:
+        result = run_search(project(), current_user, request.args)
+    except (BadQuery, BadRequest) as error:
+        abort(400, str(error))
+    return {"query": result.query, "hits": [hit.as_json() for hit in result.hits], "page": result.page,
+            "per_page": result.per_page, "more": result.more}
 
 
 @bp.get("/statements/<slug>/<lang>/segments")

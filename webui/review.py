@@ -62,6 +62,8 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
         "claimed_by": claims.get(segment.id),
     } for segment in shown]
     counts = {name: sum(1 for s in everything if s.state in states) for name, states in seg.FILTERS.items()}
+    from .dashboard import statement_summary
+
     return render_template(
         "review.html", slug=slug, lang=lang, html_lang=html_lang(lang), direction=text_direction(lang),
         source_lang=html_lang(project().config.source_lang),
@@ -70,6 +72,7 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
         can_edit=current_user.can_edit(lang), can_approve=current_user.can_approve(lang),
         form=SegmentForm(), conflict=conflict, kept=kept, comment_length=current_app.config["COMMENT_LENGTH"],
         preview=extras.preview(project(), slug, lang, everything),
+        statement=statement_summary(project(), current_user, slug),
     ), status, headers or {}
 
 

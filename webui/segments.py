@@ -104,7 +104,7 @@ def catalog_path(project: Project, slug: str, lang: str) -> Path:
         lang = normalize_lang(lang)
     except ChorusError:
         raise NotFound(f"{slug}/{lang}") from None
-    if slug not in project.statements() or lang not in project.config.langs:
+    if lang not in project.config.langs or not project.template_path(slug).is_file():
         raise NotFound(f"{slug}/{lang}")
     path = project.catalog_path(slug, lang)
     if not path.exists():

@@ -20,6 +20,10 @@ def register(cli) -> None:
 
         from ..users import UserStore
 
+        from .index import _refresh
+        from ..index import Index
+
+        _refresh(Index(project))  # a large project's index is built here, not by the first page
         app = create_app(project.root)
         if not UserStore.for_project(project).all():
             click.echo("No accounts yet: create one with 'chorus user add NAME --role coordinator'.", err=True)

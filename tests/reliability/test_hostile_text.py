@@ -109,11 +109,14 @@ PAGES = {
     "HTML export (web)": ("/export/hostile/es?format=html&draft=1", [TARGET]),
     "HTML export of Markdown (web)": ("/export/hostile-md/es?format=html&draft=1", [TARGET]),
     "segments (API)": ("/api/statements/hostile/es/segments", []),
+    "search": ("/search?q=stand", [SOURCE, TARGET]),
+    "search, matching inside the markup": ("/search?q=alert+script", []),
 }
 
 
 NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JSON like the one above
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
+    "api.search",
 }
 
 

@@ -25,10 +25,9 @@ from typing import Callable
 
 import pytest
 
-from chorus import catalog
+from chorus import catalog, index
 from chorus.ingest import apply, plan_add
 from chorus.project import Project
-from chorus.users import UserStore
 from conftest import CHORUS, SAMPLES
 
 PASSWORD = "a-long-enough-password"
@@ -53,21 +52,24 @@ def make_project(root: Path) -> Project:
     built before a volunteer's save: every command below has something to write."""
     project = Project.create(root, "en", ["es"])
     apply(project, plan_add(project, sorted(SAMPLES.glob("*.txt"))))
-    UserStore.for_project(project).add("coord", PASSWORD, role="coordinator")
     (root / "incoming.tmx").write_text(
         '<tmx version="1.4"><header srclang="en"/><body><tu><tuv xml:lang="en"><seg>Stop the Attacks</seg></tuv>'
         '<tuv xml:lang="es"><seg>Paren los ataques</seg></tuv></tu></body></tmx>', encoding="utf-8")
     (root / "new.txt").write_text("A new title\n\nA new text.\n", encoding="utf-8")
+    run_ok(project, "user", "add", "coord", "--role", "coordinator", "--password-stdin", stdin=PASSWORD + "\n")
     run_ok(project, "tm", "import", str(root / "incoming.tmx"))
     run_ok(project, "glossary", "add", "Harbour Solidarity Network")
     run_ok(project, "check")  # builds the memory index
     with catalog.editing(project.catalog_path(SLUG, "es")) as po:  # a save since: the index must catch up
         catalog.live_entries(po)[0].msgstr = "Paren los ataques"
+    index.close_connections()  # the save indexed it from this process: let go of the file
     return project
 
 
-def run_ok(project: Project, *args: str) -> None:
-    result = subprocess.run([str(CHORUS), *args, "--project", str(project.root)], capture_output=True, text=True)
+def run_ok(project: Project, *args: str, stdin: str | None = None) -> None:
+    """Run a command in its own process (this one keeps no file of the project open)."""
+    result = subprocess.run([str(CHORUS), *args, "--project", str(project.root)], capture_output=True, text=True,
+                            input=stdin)
     assert result.returncode == 0, result.stderr
 
 
