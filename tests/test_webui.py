@@ -3,6 +3,7 @@ conflicts and API tokens. CSRF protection stays on: tests send the token as a br
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -918,3 +919,18 @@ def test_chorus_serve_starts_a_server(web_project):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_app_removes_temp_files_killed_runs_left(web_project):
+    """gunicorn starts the app without a command, so the app tidies as every command does."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid names a process that no longer runs
+    folder = web_project.translations_dir / "stop-the-attacks"
+    stale = folder / f".es.po.{gone.pid}-0.tmp"
+    stale.write_text("half a catalog", encoding="utf-8")
+    live = folder / f".es.po.{os.getpid()}-0.tmp"  # a process still at work: kept
+    live.write_text("being written", encoding="utf-8")
+    create_app(web_project.root, {"TESTING": True})
+    assert not stale.exists() and live.exists()

@@ -33,6 +33,7 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     """The Flask app for the project in ``project_dir`` (else $CHORUS_PROJECT, else here)."""
     root = Path(project_dir or os.environ.get("CHORUS_PROJECT") or ".").resolve()
     project = Project.load(root)
+    _tidy(project)
     folder = instance_dir(project)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask(__name__, instance_path=str(folder))
@@ -75,6 +76,17 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
 
     _hooks(app)
     return app
+
+
+def _tidy(project: Project) -> None:
+    """Remove the temp files that killed runs left in the project, as every command does first
+    (gunicorn starts the app without a command)."""
+    from chorus.files import project_temp_folders, remove_stale_temps
+
+    try:
+        remove_stale_temps(project_temp_folders(project))
+    except OSError:  # read-only storage: the server still serves, and says so on a save
+        pass
 
 
 def _secret_key(folder: Path) -> str:
