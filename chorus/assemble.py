@@ -128,7 +128,7 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
             raise
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
                           f"the statement was); run 'chorus update {slug}'") from None
-    recorded = metadata.get(catalog.SOURCE_HASH)
+    recorded = metadata.get(catalog.SOURCE_HASH) or _template_hash(project, slug, entries)
     text = _stored_source(source_path, recorded)
     if text is None:
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
@@ -137,6 +137,16 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     front = FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
+
+
+def _template_hash(project: Project, slug: str, entries: dict) -> str | None:
+    """The source hash of the template, for a catalog whose header lost its own (Babel and
+    some editors drop headers they do not know) but whose entries are the template's."""
+    try:
+        metadata, template = catalog.read_states(project.template_path(slug))
+    except ChorusError:
+        return None
+    return metadata.get(catalog.SOURCE_HASH) if set(template) == set(entries) else None
 
 
 def _stored_source(path: Path, recorded: str | None) -> str | None:
