@@ -752,8 +752,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 
 
 def _page(statement: Statement, title: str, body: str, extra_class: str = "",
-          direction: str | None = None) -> str:
-    lang = _bcp47(statement.lang)
+          direction: str | None = None, page_lang: str | None = None) -> str:
+    lang = page_lang or _bcp47(statement.lang)
     css_class = f' class="{extra_class}"' if extra_class else ""
     return (
         "<!DOCTYPE html>\n"
@@ -799,9 +799,11 @@ def proof_page(statement: Statement, threshold: int) -> str:
         rows.append(_proof_row(number, state, html.escape(segment), target, state,
                                STATE_LABELS[state], source_lang, target_lang, direction))
     summary = ", ".join(f"{ready.counts[state]} {STATE_LABELS[state]}" for state in catalog.STATES)
-    title = f"Proof: {title_of(statement, chooser(statement, True))} [{statement.lang}]"
+    shown = title_of(statement, chooser(statement, True))
+    title = f"Proof: {shown} [{statement.lang}]"
     body = (
-        f"<h1>{html.escape(title)}</h1>\n"
+        f'<h1>Proof: <bdi lang="{target_lang}" dir="{direction}">{html.escape(shown)}</bdi> '
+        f"[{html.escape(statement.lang)}]</h1>\n"
         f'<p class="summary">{html.escape(summary)}: {ready.percent:.0f}% of {ready.total} segments '
         f"reviewed ({'ready to publish' if ready.publishable else 'not ready to publish'} at "
         f"{threshold}%).</p>\n"
@@ -810,9 +812,9 @@ def proof_page(statement: Statement, threshold: int) -> str:
         f"<th>target ({html.escape(statement.lang)})</th><th>state</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows) + "\n</tbody>\n</table>"
     )
-    # The page speaks English around the segments: it runs left to right, each target cell in
-    # its own direction.
-    return _page(statement, title, body, direction="ltr")
+    # The page speaks English around the segments: it says so and runs left to right, each
+    # source and target cell (and the statement's title) in its own language and direction.
+    return _page(statement, title, body, direction="ltr", page_lang="en")
 
 
 def _proof_row(number, state, source, target, css_state, label, source_lang, target_lang, direction) -> str:

@@ -87,27 +87,33 @@ def unpack(data: bytes, name: str, max_bytes: int = MAX_TMX_BYTES) -> list[tuple
 
 
 def _gunzip(data: bytes, name: str, max_bytes: int) -> bytes:
-    """The content of a gzip file (several members too), refused once past ``max_bytes``."""
-    out, total = [], 0
-    pending = data
+    """The content of a gzip file (several members too), refused once past ``max_bytes``: the
+    size is counted first, holding a megabyte at a time, so a bomb costs no memory."""
+    _gunzip_pass(data, name, max_bytes, keep=False)
+    return b"".join(_gunzip_pass(data, name, max_bytes, keep=True))
+
+
+def _gunzip_pass(data: bytes, name: str, max_bytes: int, keep: bool) -> list[bytes]:
+    out, total, pending = [], 0, data
     try:
         while pending:
             unzip = zlib.decompressobj(zlib.MAX_WBITS | 16)
-            chunk = unzip.decompress(pending, max_bytes + 1 - total)
+            chunk = unzip.decompress(pending, 1 << 20)
             while True:
-                out.append(chunk)
                 total += len(chunk)
                 if total > max_bytes:
                     raise ChorusError(f"{name}: unpacks to more than {_mb(max_bytes)}; not a TMX file Chorus reads")
+                if keep:
+                    out.append(chunk)
                 if unzip.eof or not unzip.unconsumed_tail:
                     break
-                chunk = unzip.decompress(unzip.unconsumed_tail, max_bytes + 1 - total)
+                chunk = unzip.decompress(unzip.unconsumed_tail, 1 << 20)
             if not unzip.eof:
                 raise ChorusError(f"{name}: a truncated gzip file")
             pending = unzip.unused_data.lstrip(b"\0")
     except zlib.error as error:
         raise ChorusError(f"{name}: not a readable gzip file ({error})") from None
-    return b"".join(out)
+    return out
 
 
 def _unzip(data: bytes, name: str, max_bytes: int) -> list[tuple[str, bytes]]:
@@ -125,20 +131,32 @@ def _unzip(data: bytes, name: str, max_bytes: int) -> list[tuple[str, bytes]]:
     for info in members:
         if info.flag_bits & 0x1:
             raise ChorusError(f"{name}: {info.filename} is encrypted")
-        if total + info.file_size > max_bytes:  # what the archive says; checked while reading too
+        if total + info.file_size > max_bytes:  # what the archive says; counted while reading too
             raise ChorusError(f"{name}: unpacks to more than {_mb(max_bytes)}; not a TMX file Chorus reads")
-        chunks = []
-        try:
-            with archive.open(info) as handle:
-                while chunk := handle.read(min(1 << 20, max_bytes + 1 - total)):
-                    chunks.append(chunk)
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise ChorusError(f"{name}: unpacks to more than {_mb(max_bytes)}; not a TMX file Chorus reads")
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as error:
-            raise ChorusError(f"{name}: cannot unpack {info.filename} ({error})") from None
+        total += _read_member(archive, info, name, max_bytes - total, max_bytes)
+    for info in members:
+        chunks: list[bytes] = []
+        _read_member(archive, info, name, max_bytes, max_bytes, into=chunks)
         found.append((f"{name}:{info.filename}", b"".join(chunks)))
     return found
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, room: int, limit: int,
+                 into: list[bytes] | None = None) -> int:
+    """Read one member a megabyte at a time (kept in ``into`` if given); its size, or an error
+    once past ``room`` (what is left of the ``limit``)."""
+    size = 0
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(1 << 20):
+                size += len(chunk)
+                if size > room:
+                    raise ChorusError(f"{name}: unpacks to more than {_mb(limit)}; not a TMX file Chorus reads")
+                if into is not None:
+                    into.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as error:
+        raise ChorusError(f"{name}: cannot unpack {info.filename} ({error})") from None
+    return size
 
 
 def _mb(count: int) -> str:
