@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Iterator
 import polib
 from babel import Locale
 
+from . import markup
 from .errors import ChorusError
 from .pofile import WRAP, check_syntax, decode, header_fields, parse, render, render_body, render_entries, scan
 from .storage import (LOCK_TIMEOUT, SYNC_EACH_UP_TO, Staging, atomic_write, commit, discard, lock_path, locked,
@@ -252,7 +253,7 @@ def template(document: Document, source_ref: str, project_name: str, source_text
             entry.occurrences.append((source_ref, str(line)))
             if block.kind not in kinds[text]:
                 kinds[text].append(block.kind)
-            links = [f"[{n}] {url}" for n, url in enumerate(block.links, 1) if f"][{n}]" in text]
+            links = markup.link_notes(block.links, {n for n in range(1, len(block.links) + 1) if f"][{n}]" in text})
             for link in links:
                 if link not in kinds[text]:
                     kinds[text].append(link)
