@@ -160,19 +160,19 @@ def _split(block: Block, lang: str) -> list[str]:
     return _notes_stay(pieces) if "[^" in block.text else pieces
 
 
-_ONLY_NOTES = re.compile(r"\s*(?:\[\^\d+\])+\s*\Z")
+_LEADING_NOTES = re.compile(r"(?:\[\^\d+\])+")
 
 
 def _notes_stay(pieces: list[str]) -> list[str]:
     """A footnote reference after a sentence's stop belongs to that sentence."""
     joined: list[str] = []
     for piece in pieces:
-        if joined and _ONLY_NOTES.match(piece) and joined[-1].strip():
-            core = piece.rstrip()
-            joined[-1] += core
-            if len(piece) > len(core):
-                joined.append(piece[len(core):])
-            continue
+        notes = _LEADING_NOTES.match(piece)
+        if joined and notes and joined[-1].strip():
+            joined[-1] += notes.group()
+            piece = piece[notes.end():]
+            if not piece:
+                continue
         joined.append(piece)
     return joined
 
@@ -224,9 +224,9 @@ def _chunks(text: str) -> list:
 
 
 def _text_width(text: str) -> int:
-    """The width the text's paragraphs are wrapped at: most lines are no longer (at least 50)."""
-    lengths = sorted(len(line.rstrip()) for line in text.split("\n") if line.strip())
-    return max(50, lengths[int(0.8 * (len(lengths) - 1))]) if lengths else 50
+    """The width the text's paragraphs are wrapped at: its longest line (at least 50). Lines
+    much shorter than it that follow each other were broken on purpose."""
+    return max([50] + [len(line.rstrip()) for line in text.split("\n") if not _UNDERLINE.match(line)])
 
 
 def _classify_plain(lines, first_line, position, total, lang, seen: set[str], width: int = 72) -> list[str | Block]:
