@@ -401,22 +401,26 @@ def render_field(keyword: str, text: str, prefix: str = "", wrap: bool = True) -
     lines: list[str] = []
     first = True
     for number, portion in enumerate(portions):
-        units = [_ESCAPES.get(char, char) for char in portion]
+        escaped = portion.translate(_ESCAPE_TABLE)
         start = len(keyword) + 1 if first else 0
-        cuts = _cuts(units, room, start, portion.endswith("\n"))
-        if first and units and (number < len(portions) - 1 or (room is not None and start > room) or cuts):
+        cuts = _cuts(escaped, room, start)
+        if first and escaped and (number < len(portions) - 1 or (room is not None and start > room) or cuts):
             lines.append(f'{prefix}{keyword} ""')  # gettext's empty first line
             first = False
-            cuts = _cuts(units, room, 0, portion.endswith("\n"))
+            cuts = _cuts(escaped, room, 0)
         head = f"{prefix}{keyword} " if first else prefix
         previous = 0
-        for cut in cuts + [len(units)]:
-            lines.append(f'{head}"{"".join(units[previous:cut])}"')
+        for cut in cuts + [len(escaped)]:
+            lines.append(f'{head}"{escaped[previous:cut]}"')
             head, previous = prefix, cut
         first = False
     if first:
         lines.append(f'{prefix}{keyword} ""')
     return "\n".join(lines)
+
+
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_AN_ESCAPE = re.compile(r"\\.")
 
 
 def _portions(text: str) -> list[str]:
@@ -427,13 +431,25 @@ def _portions(text: str) -> list[str]:
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def _cuts(units: list[str], room: int | None, start: int, ends_in_newline: bool) -> list[int]:
-    """Indexes of the units (characters or escapes) that start a new line."""
-    if room is None:
-        return []
-    if start + sum(len(unit) for unit in units) * 2 <= room:  # fits even if every column were wide
-        return []
-    return _line_breaker()(units, room, start, ends_in_newline)
+def _cuts(escaped: str, room: int | None, start: int) -> list[int]:
+    """Offsets in the escaped portion where a new line starts."""
+    if room is None or start + len(escaped) * (1 if escaped.isascii() else 2) <= room:
+        return []  # fits even if every column were wide
+    return list(_cached_cuts(escaped, room, start))
+
+
+@lru_cache(maxsize=1 << 15)
+def _cached_cuts(escaped: str, room: int, start: int) -> tuple[int, ...]:
+    """The same texts come back in every language's catalog and at every save of a catalog."""
+    return tuple(_line_breaker()(escaped, room, start))
+
+
+def _locked(escaped: str) -> list[int]:
+    """Offsets before which no line may start: inside an escape, and before a final ``\\n``."""
+    locked = [match.start() + 1 for match in _AN_ESCAPE.finditer(escaped)]
+    if escaped.endswith("\\n"):
+        locked.append(len(escaped) - 2)
+    return locked
 
 
 @lru_cache(maxsize=1)
@@ -454,48 +470,41 @@ def _libunistring_breaker():
     function.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                          ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
     function.restype = ctypes.c_int
-    possible = 2  # UC_BREAK_POSSIBLE
 
-    def breaks(units: list[str], room: int, start: int, ends_in_newline: bool) -> list[int]:
-        data, overrides, offsets = bytearray(), bytearray(), []
-        for index, unit in enumerate(units):
-            encoded = unit.encode("utf-8")
-            offsets.append(len(data))
-            data += encoded
-            overrides += b"\0" * len(encoded)
-            if len(unit) == 2 and unit[0] == "\\":  # never inside an escape
-                overrides[-1] = 1  # UC_BREAK_PROHIBITED
-        if ends_in_newline:
-            overrides[offsets[-1]] = 1  # nor before the final \n
+    def breaks(escaped: str, room: int, start: int) -> list[int]:
+        data = escaped.encode("utf-8")
+        ascii_only = len(data) == len(escaped)
+        overrides = bytearray(len(data))
+        for offset in _locked(escaped):
+            overrides[offset if ascii_only else len(escaped[:offset].encode("utf-8"))] = 1  # PROHIBITED
         result = ctypes.create_string_buffer(len(data))
-        function(bytes(data), len(data), room, start, 0, bytes(overrides), b"UTF-8", result)
-        raw = result.raw
-        return [index for index, offset in enumerate(offsets) if raw[offset] == possible]
+        function(data, len(data), room, start, 0, bytes(overrides), b"UTF-8", result)
+        raw, found = result.raw, []
+        at = raw.find(2)  # UC_BREAK_POSSIBLE
+        while at >= 0:
+            found.append(at)
+            at = raw.find(2, at + 1)
+        return found if ascii_only else [len(data[:at].decode("utf-8")) for at in found]
 
     return breaks
 
 
-def _unicode_breaker(units: list[str], room: int, start: int, ends_in_newline: bool) -> list[int]:
+def _unicode_breaker(escaped: str, room: int, start: int) -> list[int]:
     """The same fitting over Unicode's line-break opportunities (UAX #14), for systems without
     libunistring: a line ends at the last opportunity before the text passes ``room``."""
     import unicode_segmentation_rs as unicode
 
-    text = "".join(units)
-    starts, offset = {}, 0
-    for index, unit in enumerate(units):
-        starts[offset] = index
-        offset += len(unit.encode("utf-8"))
-    opportunities = {starts[at] for at, _ in unicode.line_breaks(text) if at in starts} - {0}
-    if ends_in_newline:
-        opportunities.discard(len(units) - 1)
+    data = escaped.encode("utf-8")
+    opportunities = {len(data[:at].decode("utf-8")) for at, _ in unicode.line_breaks(escaped) if 0 < at < len(data)}
+    opportunities -= set(_locked(escaped))
     cuts, column, piece, last = [], start, 0, None
-    for index, unit in enumerate(units):
-        if index in opportunities:  # an escape is one unit: never broken inside
+    for index, char in enumerate(escaped):
+        if index in opportunities:
             if last is not None and column + piece > room:
                 cuts.append(last)
                 column = 0
             last, column, piece = index, column + piece, 0
-        piece += sum(_width(char) for char in unit)
+        piece += _width(char)
     if last is not None and column + piece > room:
         cuts.append(last)
     return cuts

@@ -290,5 +290,5 @@ def test_without_libunistring_prose_wraps_as_gettext_does(tmp_path):
     texts = [STATEMENT.replace("\n", " ") * 2, "Read the full report at https://example.org/reports/2024/harbour-"
              "lockout-and-what-the-port-authority-said before Sunday.", "工人们团结起来，我们支持北方港口的码头工人。" * 4]
     for text in texts:
-        units = [pofile._ESCAPES.get(char, char) for char in text]
-        assert pofile._unicode_breaker(units, 77, 6, False) == pofile._line_breaker()(units, 77, 6, False)
+        escaped = text.translate(pofile._ESCAPE_TABLE)
+        assert pofile._unicode_breaker(escaped, 77, 6) == pofile._line_breaker()(escaped, 77, 6)
