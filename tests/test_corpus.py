@@ -227,3 +227,13 @@ def test_line_structured_text_is_offered_line_by_line(tmp_path):
     letter = segments(tmp_path / "b", CORPUS / "open-letter.txt")
     assert "Open Letter to the City Council" in letter
     assert "Harbour Solidarity Network" in letter and "Eastside Tenants Union" in letter
+
+
+def test_engines_cannot_touch_footnote_references():
+    """Machine translation sees a placeholder, never the ``[^2]`` it could translate or drop."""
+    from chorus.glossary import mask
+
+    text, restore = mask("Send support to the committee.[^2]", "es", None)
+    assert "[^" not in text
+    assert restore(text.replace("Send support to the committee.", "Enviad apoyo al comité.")) == \
+        "Enviad apoyo al comité.[^2]"
