@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import catalog
+from . import markup
 from .document import FRONT_MATTER, Block, Document, format_for, parse, restore_joints
 from .errors import ChorusError
 from .project import EXPORT_FORMATS, Project
@@ -50,6 +51,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MD_BLOCK_START = re.compile(r"^(?:[-+*>#|=]|\d{1,9}[.)](?:\s|$)|```|~~~)")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _FRONT_LANG = re.compile(r"^lang[ \t]*:.*$", re.M)
+_TOML_LANG = re.compile(r"^lang[ \t]*=.*$", re.M)
 
 
 class NotReady(ChorusError):
@@ -138,7 +140,7 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
             raise Unreadable(str(error).replace(str(po_path), project.relative(po_path)), slug, lang) from None
         raise ChorusError(f"{project.relative(po_path)} is missing (the language was added since "
                           f"the statement was); run 'chorus update {slug}'") from None
-    recorded = metadata.get(catalog.SOURCE_HASH)
+    recorded = metadata.get(catalog.SOURCE_HASH) or _template_hash(project, slug, entries)
     text = _stored_source(source_path, recorded)
     if text is None:
         raise ChorusError(f"{project.relative(po_path)} does not match source/{source_path.name}: "
@@ -147,6 +149,16 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     front = FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
                      entries, front.end() if front else 0)
+
+
+def _template_hash(project: Project, slug: str, entries: dict) -> str | None:
+    """The source hash of the template, for a catalog whose header lost its own (Babel and
+    some editors drop headers they do not know) but whose entries are the template's."""
+    try:
+        metadata, template = catalog.read_states(project.template_path(slug))
+    except ChorusError:
+        return None
+    return metadata.get(catalog.SOURCE_HASH) if set(template) == set(entries) else None
 
 
 def _stored_source(path: Path, recorded: str | None) -> str | None:
@@ -172,7 +184,8 @@ def parsed_document(project: Project, slug: str, text: str, fmt: str, text_hash:
     """
     lang = project.config.source_lang
     text_hash = text_hash or catalog.source_hash(text)
-    key = f"{_CACHE_FORMAT}:{_parser_fingerprint()}:{lang}:{fmt}:{text_hash}:{len(text)}"
+    fields = project.config.front_matter
+    key = f"{_CACHE_FORMAT}:{_parser_fingerprint()}:{lang}:{fmt}:{','.join(fields)}:{text_hash}:{len(text)}"
     path = project.private_dir / "cache" / "documents" / f"{slug}.json"
     try:
         data = json.loads(catalog.read_file(path))
@@ -180,7 +193,7 @@ def parsed_document(project: Project, slug: str, text: str, fmt: str, text_hash:
             return _document_from_json(data["document"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    document = parse(text, lang, fmt)
+    document = parse(text, lang, fmt, fields)
     try:
         _write_cache(path, json.dumps({"key": key, "document": _document_to_json(document)},
                                       ensure_ascii=False, separators=(",", ":")))
@@ -197,7 +210,7 @@ def _parser_fingerprint() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for module in (here / "document.py", here / "segment.py"):
+    for module in (here / "document.py", here / "markup.py", here / "segment.py"):
         digest.update(module.read_bytes())
     spec = importlib.util.find_spec("sentencex")
     for folder in (spec.submodule_search_locations or []) if spec else []:
@@ -396,7 +409,7 @@ def rebuild(statement: Statement, choose: Callable[[str], Choice]) -> str:
         elif not part.translatable:
             out.append(part.source())
         else:
-            out.append(layout(part, block_text(part, choose), escape=_yaml_escaper(part, statement)))
+            out.append(layout(part, block_text(part, choose), escape=_escaper(part, statement)))
     text = "".join(out)
     if statement.markdown and statement.front_end:
         text = _front_matter_lang(text, statement)
@@ -413,7 +426,7 @@ def layout(block: Block, text: str, escape: Callable[[str], str] | None = None) 
     if escape is not None:
         expanded = escape(expanded)
     if not block.joints:
-        return block.lead + expanded + block.tail
+        return block.lead + expanded + _underline(block, expanded)
     source = block.expand_links(block.text)
     if expanded == source:
         return block.lead + restore_joints(expanded, block.joints) + block.tail
@@ -463,22 +476,29 @@ def _wrap_words(words: list[str], width: int, first: int, indent: int) -> list[s
     return lines
 
 
-def _yaml_escaper(block: Block, statement: Statement) -> Callable[[str], str] | None:
-    """The front-matter title is a YAML scalar: quote what the translation needs quoted."""
-    if block.kind != "title" or not statement.markdown or not block.lead.lstrip().startswith("title"):
+def _underline(block: Block, text: str) -> str:
+    """A heading's tail; an underline as long as the heading becomes as long as its translation."""
+    found = re.fullmatch(r"(\n[ \t]*)(=+|-+|~+|\*+)([ \t]*)", block.tail)
+    if not found or len(found.group(2)) != len(block.text) or text == block.text:
+        return block.tail
+    return found.group(1) + found.group(2)[0] * max(3, len(text)) + found.group(3)
+
+
+def _escaper(block: Block, statement: Statement) -> Callable[[str], str] | None:
+    """What a translation needs to stay in its syntax: a front-matter value quoted as YAML or
+    TOML wants it, a table cell without a ``|`` of its own."""
+    if block.kind == "table_cell":
+        return markup.table_escape
+    if block.kind not in ("title", "front_matter") or not statement.markdown or block.line > _front_lines(statement):
         return None
     quote = block.lead[-1:] if block.lead[-1:] in "\"'" else ""
-    if quote == '"':
-        return lambda value: value.replace("\\", "\\\\").replace('"', '\\"')
-    if quote == "'":
-        return lambda value: value.replace("'", "''")
+    if "=" in block.lead.split(quote or "\0")[0] and ":" not in block.lead:  # TOML: key = "value"
+        return lambda value: markup.toml_value(value, quote)
+    return lambda value: markup.yaml_value(value, quote, block.text)
 
-    def plain(value: str) -> str:
-        if value == block.text or not re.search(r"^[\[\]{}&*!|>'\"%@`#,?:-]|: | #|:$", value):
-            return value
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    return plain
+def _front_lines(statement: Statement) -> int:
+    return statement.document.source()[: statement.front_end].count("\n")
 
 
 def _front_matter_lang(text: str, statement: Statement) -> str:
@@ -487,10 +507,13 @@ def _front_matter_lang(text: str, statement: Statement) -> str:
     if not front:
         return text
     head = front.group(1)
-    if _FRONT_LANG.search(head):
-        head = _FRONT_LANG.sub(f"lang: {_bcp47(statement.lang)}", head)
+    toml = markup.is_toml(front)
+    line = f'lang = "{_bcp47(statement.lang)}"' if toml else f"lang: {_bcp47(statement.lang)}"
+    pattern = _TOML_LANG if toml else _FRONT_LANG
+    if pattern.search(head):
+        head = pattern.sub(line, head)
     elif not statement.same_language:
-        head += f"lang: {_bcp47(statement.lang)}\n"
+        head += line + "\n"
     return text[: front.start(1)] + head + text[front.end(1):]
 
 
@@ -531,7 +554,7 @@ def _with_text_notice(text: str, statement: Statement, unreviewed: int) -> str:
     if statement.markdown:
         front = FRONT_MATTER.match(text)
         if front:  # the front matter must stay first: the notice opens the body
-            head = front.group(1) + "draft: true\n"
+            head = front.group(1) + ("draft = true\n" if markup.is_toml(front) else "draft: true\n")
             body = text[front.end():]
             return (text[: front.start(1)] + head + text[front.end(1): front.end()]
                     + f"> **{notice}**\n" + ("" if body.startswith("\n") else "\n") + body)
@@ -642,8 +665,84 @@ def block_html(statement: Statement, block: Block, choose, marker: Callable[[str
     return "".join(out)
 
 
+_OPEN, _MID, _CLOSE, _CUT = "\ue001", "\ue002", "\ue003", "\ue004"
+_SENTINELS = re.compile("\ue001\\d*\ue002|[\ue001-\ue004]")
+_MARKED = re.compile("\ue001(\\d+)\ue002")
+
+
+def _markdown_body_html(statement: Statement, choose, marker) -> str:
+    """A Markdown statement as HTML: its body rebuilt in the target language and rendered by
+    markdown-it (tables, footnotes, reference links), raw HTML as text: an HTML block's text is
+    shown, its tags are not. Segments to mark travel through the rendering between private-use
+    characters, which become ``marker``'s elements (and vanish inside attributes)."""
+    marks: list[str] = []
+
+    def chosen(segment: str) -> Choice:
+        choice = choose(segment)
+        if not choice.mark or not choice.text:
+            return choice
+        marks.append(choice.mark)
+        return Choice(f"{_OPEN}{len(marks) - 1}{_MID}{choice.text}{_CLOSE}", choice.mark)
+
+    out: list[str] = []
+    date = _front_date(statement)
+    if date and not statement.document.dateline:
+        out.append(_time_html(date, format_dateline(date, statement.lang, weekday=False)))
+    body: list[str] = []
+    has_h1 = False
+    for kind, part in _visible_blocks(statement):
+        if kind == "literal":
+            body.append(part)
+        elif part.kind == "dateline":
+            body.append(f"{_CUT}dateline{_CUT}")
+        else:
+            has_h1 = has_h1 or part.kind == "title" or (part.kind == "heading" and part.lead.strip() == "#")
+            body.append(layout(part, block_text(part, chosen), escape=_escaper(part, statement)))
+    if statement.front_end and not has_h1:
+        out.append(f'<h1 class="title">{html.escape(title_of(statement, choose))}</h1>')
+    rendered = _full_markdown().render("".join(body)).strip()
+    rendered = re.sub(r"<[^>]*>", lambda tag: _SENTINELS.sub("", tag.group()), rendered)  # attributes
+    dateline = statement.document.dateline
+    if dateline is not None:
+        time_html = _time_html(dateline.date, html.escape(dateline_text(dateline, statement).strip()), escaped=True)
+        rendered = re.sub(f"<p>{_CUT}dateline{_CUT}</p>", lambda _: time_html, rendered)
+    if any(block.kind == "title" for block in statement.document.blocks if block.line > _front_lines(statement)):
+        rendered = rendered.replace("<h1>", '<h1 class="title">', 1)
+
+    def opening(match: re.Match) -> str:
+        return marker(_CUT, marks[int(match.group(1))]).split(_CUT)[0]
+
+    rendered = _MARKED.sub(opening, rendered).replace(_CLOSE, "</span>" if marker("", "x").endswith("</span>")
+                                                       else "</mark>")
+    out.append(rendered.replace(_CUT, ""))
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=1)
+def _full_markdown():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    # HTML is parsed (so an HTML block is one), never passed through: see the two rules
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable("table").use(footnote_plugin)
+    md.add_render_rule("html_block", _html_block_text)
+    md.add_render_rule("html_inline", lambda self, tokens, index, options, env:
+                       html.escape(tokens[index].content, quote=False))
+    return md
+
+
+def _html_block_text(self, tokens, index, options, env) -> str:
+    """An HTML block of the source, shown as its text (each run of text a paragraph)."""
+    source = tokens[index].content
+    runs = [re.sub(r"<[^>]*>", "", source[start:end]) for start, end in markup.html_runs(source)]
+    return "".join(f'<p class="html">{html.escape(html.unescape(run), quote=False)}</p>\n' for run in runs if run.strip())
+
+
 def body_html(statement: Statement, choose, marker) -> str:
     """The statement as HTML elements, in order: dateline, title, paragraphs, lists…"""
+    if statement.markdown:
+        return _markdown_body_html(statement, choose, marker)
     out: list[str] = []
     open_group: str | None = None  # "ul", "ol" or "blockquote"
     date = _front_date(statement)
@@ -752,8 +851,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:"
 
 
 def _page(statement: Statement, title: str, body: str, extra_class: str = "",
-          direction: str | None = None) -> str:
-    lang = _bcp47(statement.lang)
+          direction: str | None = None, page_lang: str | None = None) -> str:
+    lang = page_lang or _bcp47(statement.lang)
     css_class = f' class="{extra_class}"' if extra_class else ""
     return (
         "<!DOCTYPE html>\n"
@@ -799,9 +898,11 @@ def proof_page(statement: Statement, threshold: int) -> str:
         rows.append(_proof_row(number, state, html.escape(segment), target, state,
                                STATE_LABELS[state], source_lang, target_lang, direction))
     summary = ", ".join(f"{ready.counts[state]} {STATE_LABELS[state]}" for state in catalog.STATES)
-    title = f"Proof: {title_of(statement, chooser(statement, True))} [{statement.lang}]"
+    shown = title_of(statement, chooser(statement, True))
+    title = f"Proof: {shown} [{statement.lang}]"
     body = (
-        f"<h1>{html.escape(title)}</h1>\n"
+        f'<h1>Proof: <bdi lang="{target_lang}" dir="{direction}">{html.escape(shown)}</bdi> '
+        f"[{html.escape(statement.lang)}]</h1>\n"
         f'<p class="summary">{html.escape(summary)}: {ready.percent:.0f}% of {ready.total} segments '
         f"reviewed ({'ready to publish' if ready.publishable else 'not ready to publish'} at "
         f"{threshold}%).</p>\n"
@@ -810,9 +911,9 @@ def proof_page(statement: Statement, threshold: int) -> str:
         f"<th>target ({html.escape(statement.lang)})</th><th>state</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows) + "\n</tbody>\n</table>"
     )
-    # The page speaks English around the segments: it runs left to right, each target cell in
-    # its own direction.
-    return _page(statement, title, body, direction="ltr")
+    # The page speaks English around the segments: it says so and runs left to right, each
+    # source and target cell (and the statement's title) in its own language and direction.
+    return _page(statement, title, body, direction="ltr", page_lang="en")
 
 
 def _proof_row(number, state, source, target, css_state, label, source_lang, target_lang, direction) -> str:

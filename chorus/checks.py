@@ -7,8 +7,9 @@
 
 Checks come from Translate Toolkit's ``translate.filters.checks`` where it covers them (URLs,
 e-mail addresses, end punctuation, whitespace, unchanged text); the rest are small functions
-here. To silence a check for one segment, add the flag ``chorus-ignore:<check-id>`` to the
-entry (``#, chorus-ignore:numbers``); :func:`ignore` and :func:`ignored_checks` do it in code.
+here. To silence a check for one segment, add the translator comment ``# chorus: ignore
+<check-id>`` to the entry (``# chorus: ignore numbers``; the older flag ``chorus-ignore:numbers``
+is read too); :func:`ignore` and :func:`ignored_checks` do it in code.
 """
 
 from __future__ import annotations
@@ -446,17 +447,16 @@ _CHECKS: list[tuple[str, Callable[[str, str, str, str], str | None]]] = [
 
 
 def ignored_checks(entry: polib.POEntry) -> set[str]:
-    """The checks silenced for this entry (flags ``chorus-ignore:<check-id>``)."""
-    return {flag[len(IGNORE_FLAG):] for flag in entry.flags if flag.startswith(IGNORE_FLAG)}
+    """The checks silenced for this entry (``# chorus: ignore <check-id>``; the older flag
+    ``chorus-ignore:<check-id>`` too)."""
+    return catalog.ignored(entry)
 
 
 def ignore(entry: polib.POEntry, check_id: str) -> None:
     """Silence ``check_id`` for this entry."""
     if check_id not in CHECKS:
         raise ValueError(f"unknown check: {check_id}")
-    flag = IGNORE_FLAG + check_id
-    if flag not in entry.flags:
-        entry.flags.append(flag)
+    catalog.ignore(entry, check_id)
 
 
 # --- whole catalogs -------------------------------------------------------------------------

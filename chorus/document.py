@@ -22,16 +22,20 @@ from functools import lru_cache
 
 from babel import Locale
 
-KINDS = ("dateline", "title", "heading", "paragraph", "list_item", "quote", "slogan", "signature")
+from . import markup
+from .markup import DEFAULT_FIELDS, FRONT_MATTER
+
+KINDS = ("dateline", "title", "heading", "paragraph", "list_item", "quote", "slogan", "signature",
+         "front_matter", "table_cell", "footnote", "html")
 NOT_TRANSLATED = ("dateline", "date")
 
 _LIST_ITEM = re.compile(r"^(\s*)([-*•+]|\d{1,3}[.)])(\s+)(?=\S)")
 _QUOTE_LINE = re.compile(r"^\s*>")
-_MD_PREFIX = re.compile(r"[\s>#*+\-\d.)]*")
-_LINK = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\(([^()\s]+(?:\s+\"[^\"]*\")?)\)")
-_LINK_REF = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\[(\d+)\]")
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
-_FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*)([ \t]*:[ \t]*)(.*?)([ \t]*)$")
+_MD_PREFIX = re.compile(r"(?:[\s>]*\[\^[^\]\s]+\]:)?[\s>#*+\-\d.)]*")
+_LINK = markup.INLINE_LINK
+_LINK_REF = markup.LINK_REF
+_UNDERLINE = re.compile(r"^[ \t]*(=+|-+|~+|\*+)[ \t]*$")
+_IMAGE = "\ue000"  # stands for the "!" of "![" while a text is split into sentences
 
 
 @dataclass
@@ -80,17 +84,9 @@ class Block:
         return result
 
     def expand_links(self, text: str) -> str:
-        """Put the link destinations back into ``text`` (a translation of this block)."""
-        if not self.links:
-            return text
-
-        def restore(match: re.Match) -> str:
-            number = int(match.group(3))
-            if not 1 <= number <= len(self.links):
-                return match.group(0)
-            return f"{match.group(1)}{match.group(2)}]({self.links[number - 1]})"
-
-        return _LINK_REF.sub(restore, text)
+        """Put the link destinations, reference and footnote labels back into ``text`` (a
+        translation of this block)."""
+        return markup.expand(text, self.links) if self.links else text
 
     def source(self) -> str:
         """The block exactly as it stands in the source."""
@@ -139,16 +135,46 @@ class Document:
         return "".join(part if isinstance(part, str) else part.source() for part in self.parts)
 
 
-def parse(text: str, lang: str, format: str = "text") -> Document:
-    """Parse ``text`` (already decoded, ``\\n`` line ends) as plain text or Markdown."""
-    parts = _parse_markdown(text, lang) if format == "markdown" else _parse_plain(text, lang)
-    from .segment import split_sentences  # sentencex loads only when something is parsed
-
+def parse(text: str, lang: str, format: str = "text", fields: tuple[str, ...] = DEFAULT_FIELDS) -> Document:
+    """Parse ``text`` (already decoded, ``\\n`` line ends) as plain text or Markdown; ``fields``
+    are the front-matter fields offered for translation (``front_matter`` in chorus.toml)."""
+    parts = _parse_markdown(text, lang, tuple(fields)) if format == "markdown" else _parse_plain(text, lang)
     document = Document(format=format, lang=lang, parts=_merge_literals(parts))
     for block in document.blocks:
         if block.translatable:
-            block.pieces = split_sentences(block.text, lang)
+            block.pieces = _split(block, lang)
     return document
+
+
+def _split(block: Block, lang: str) -> list[str]:
+    """The block's text in sentences; an image (``![alt][1]``) or a table cell is never cut."""
+    from .segment import split_sentences  # sentencex loads only when something is parsed
+
+    if block.kind == "table_cell":
+        return [block.text]
+    if "![" not in block.text:
+        pieces = split_sentences(block.text, lang)
+    else:
+        masked = block.text.replace("![", _IMAGE + "[")
+        pieces = [piece.replace(_IMAGE, "!") for piece in split_sentences(masked, lang)]
+    return _notes_stay(pieces) if "[^" in block.text else pieces
+
+
+_LEADING_NOTES = re.compile(r"(?:\[\^\d+\])+")
+
+
+def _notes_stay(pieces: list[str]) -> list[str]:
+    """A footnote reference after a sentence's stop belongs to that sentence."""
+    joined: list[str] = []
+    for piece in pieces:
+        notes = _LEADING_NOTES.match(piece)
+        if joined and notes and joined[-1].strip():
+            joined[-1] += notes.group()
+            piece = piece[notes.end():]
+            if not piece:
+                continue
+        joined.append(piece)
+    return joined
 
 
 def format_for(filename: str) -> str:
@@ -163,12 +189,13 @@ def _parse_plain(text: str, lang: str) -> list[str | Block]:
     parts: list[str | Block] = []
     total = sum(1 for chunk in chunks if not isinstance(chunk, str))
     position, seen = 0, set()  # seen: the block kinds found so far
+    width = _text_width(text)
     for chunk in chunks:
         if isinstance(chunk, str):
             parts.append(chunk)
             continue
         first_line, lines = chunk
-        new = _classify_plain(lines, first_line, position, total, lang, seen)
+        new = _classify_plain(lines, first_line, position, total, lang, seen, width)
         seen.update(part.kind for part in new if isinstance(part, Block))
         parts.extend(new)
         position += 1
@@ -196,9 +223,18 @@ def _chunks(text: str) -> list:
     return [part for part in result if part != ""]
 
 
-def _classify_plain(lines, first_line, position, total, lang, seen: set[str]) -> list[str | Block]:
+def _text_width(text: str) -> int:
+    """The width the text's paragraphs are wrapped at: its longest line (at least 50). Lines
+    much shorter than it that follow each other were broken on purpose."""
+    return max([50] + [len(line.rstrip()) for line in text.split("\n") if not _UNDERLINE.match(line)])
+
+
+def _classify_plain(lines, first_line, position, total, lang, seen: set[str], width: int = 72) -> list[str | Block]:
+    underlined = _underlined(lines, first_line, position, total, lang, seen, width)
+    if underlined is not None:
+        return underlined
     has_title = "title" in seen
-    has_content = not seen.isdisjoint(("paragraph", "list_item", "quote"))
+    has_content = not seen.isdisjoint(("paragraph", "list_item", "quote", "line", "heading"))
     if len(lines) == 1 and position <= 1:
         found = parse_dateline(lines[0], lang)
         if found:
@@ -213,9 +249,48 @@ def _classify_plain(lines, first_line, position, total, lang, seen: set[str]) ->
             return [_block("title", first_line, lines)]
     if has_content and _is_slogans(lines):
         return _line_blocks("slogan", lines, first_line)
+    if _indented_list(lines):
+        return _line_blocks("line", lines, first_line)
     if position == total - 1 and position > 0 and _is_signature(lines):
         return _line_blocks("signature", lines, first_line)
+    if _line_structured(lines, width):
+        return _line_blocks("line", lines, first_line)
     return [_block("paragraph", first_line, lines)]
+
+
+def _underlined(lines, first_line, position, total, lang, seen, width) -> list[str | Block] | None:
+    """A heading underlined with ``====`` or ``----`` (and what follows it in the chunk)."""
+    if len(lines) < 2 or not _UNDERLINE.match(lines[1]) or not lines[0].strip() or _LIST_ITEM.match(lines[0]):
+        return None
+    if len(lines[1].strip()) < 3 and len(lines[0].strip()) > 3:
+        return None
+    kind = "title" if "title" not in seen and not seen.intersection(("paragraph", "line")) else "heading"
+    block = _block(kind, first_line, lines[:1])
+    block.tail += "\n" + lines[1]
+    parts: list[str | Block] = [block]
+    if len(lines) > 2:
+        seen.add(kind)
+        parts.append("\n")
+        parts.extend(_classify_plain(lines[2:], first_line + 2, position, total, lang, seen, width))
+    return parts
+
+
+def _indented_list(lines: list[str]) -> bool:
+    """Two or more lines, each indented alike."""
+    return len(lines) >= 2 and all(line[:1] in (" ", "\t") for line in lines) \
+        and len({len(line) - len(line.lstrip()) for line in lines}) == 1
+
+
+def _line_structured(lines: list[str], width: int) -> bool:
+    """Lines that stand on their own: an indented list, or short lines none of which continues
+    a sentence (a roster of names, a list without bullets); never hard-wrapped prose."""
+    if len(lines) < 2:
+        return False
+    if _indented_list(lines):
+        return True
+    if any(line.lstrip()[:1].islower() for line in lines):
+        return False
+    return all(len(line.rstrip()) < 0.75 * width for line in lines[:-1])
 
 
 def _looks_like_title(line: str) -> bool:
@@ -322,16 +397,17 @@ def _merge_literals(parts: list[str | Block]) -> list[str | Block]:
 @lru_cache(maxsize=1)
 def _markdown():
     from markdown_it import MarkdownIt  # only Markdown statements need it
+    from mdit_py_plugins.footnote import footnote_plugin
 
-    return MarkdownIt("commonmark")
+    return MarkdownIt("commonmark").enable("table").use(footnote_plugin)
 
 
-def _parse_markdown(text: str, lang: str) -> list[str | Block]:
+def _parse_markdown(text: str, lang: str, fields: tuple[str, ...] = DEFAULT_FIELDS) -> list[str | Block]:
     parts: list[str | Block] = []
     body, body_line = text, 0
     front = FRONT_MATTER.match(text)
     if front:
-        parts.extend(_front_matter(front, lang))
+        parts.extend(_front_matter(front, lang, fields))
         body, body_line = text[front.end():], front.group(0).count("\n")
     lines = body.split("\n")
     blocks = _markdown_blocks(body, lines, body_line, lang, has_title=_has_title(parts))
@@ -356,50 +432,75 @@ def _has_title(parts: list[str | Block]) -> bool:
     return any(isinstance(p, Block) and p.kind == "title" for p in parts)
 
 
-def _front_matter(match: re.Match, lang: str) -> list[str | Block]:
+def _front_matter(match: re.Match, lang: str, fields: tuple[str, ...]) -> list[str | Block]:
+    toml = markup.is_toml(match)
     parts: list[str | Block] = [match.group(0)[: match.start(1)]]
     for offset, line in enumerate(match.group(1).split("\n")[:-1], start=2):
-        parts.append(_front_matter_line(line, offset, lang))
+        parts.append(_front_matter_line(line, offset, lang, fields, toml))
         parts.append("\n")
     parts.append(match.group(0)[match.end(1):])
     return parts
 
 
-def _front_matter_line(line: str, number: int, lang: str) -> str | Block:
-    found = _FRONT_MATTER_LINE.match(line)
+def _front_matter_line(line: str, number: int, lang: str, fields: tuple[str, ...], toml: bool) -> str | Block:
+    found = (markup.TOML_LINE if toml else markup.YAML_LINE).match(line)
     if not found:
         return line
     key, colon, value, space = found.groups()
-    if key == "title" and value:
-        quote = value[0] if value[0] in "\"'" and value.endswith(value[0]) and len(value) > 1 else ""
-        inner = value[1:-1] if quote else value
-        if inner.strip():
-            return Block(kind="title", line=number, text=inner, lead=key + colon + quote, tail=quote + space)
+    bare = value.strip("\"'")
     if key == "date" and value:
-        found_date = parse_dateline(value.strip("\"'"), lang)
+        found_date = parse_dateline(bare, lang)
         if found_date:
             return Block(kind="date", line=number, text=line, date=found_date[0], weekday=found_date[1])
-    return line
+    if key not in fields or not value:
+        return line
+    quote = value[0] if value[0] in "\"'" and value.endswith(value[0]) and len(value) > 1 else ""
+    if toml and not quote:
+        return line  # a number, a date, an array: nothing to translate
+    inner = value[1:-1] if quote else value
+    if not inner.strip() or (quote and "\\" in inner) or (not quote and value.startswith(("|", ">", "[", "{"))):
+        return line  # escapes, block scalars and collections stay as they are
+    kind = "title" if key == "title" else "front_matter"
+    return Block(kind=kind, line=number, text=inner, lead=key + colon + quote, tail=quote + space)
 
 
 def _markdown_blocks(body: str, lines: list[str], line_offset: int, lang: str, has_title: bool):
     """(first line index, end line index, parts) for each run of inline text Markdown found."""
-    tokens = _markdown().parse(body)
+    env: dict = {}
+    tokens = _markdown().parse(body, env)
+    references = {markup.normalize_label(label) for label in env.get("references", {})}
+    footnotes = {label: index + 1 for index, label in
+                 ((index, item.get("label")) for index, item in env.get("footnotes", {}).get("list", {}).items())
+                 if label is not None}
+    context = (references, footnotes)
     found, stack = [], []
     content_seen = False
+    rows_done: set[int] = set()
     for token in tokens:
         if token.nesting == 1:
             stack.append(token)
         elif token.nesting == -1:
             stack.pop()
-        if token.type != "inline" or not token.map:
+        if token.type == "tr_open" and token.map and token.map[0] not in rows_done:
+            rows_done.add(token.map[0])
+            row = _table_row(lines[token.map[0]], token.map[0] + line_offset + 1, context)
+            if row is not None:
+                found.append((token.map[0], token.map[0] + 1, row))
+            continue
+        if token.type == "html_block" and token.map:
+            start, end = token.map
+            parts = _html_block(lines[start:end], start + line_offset + 1)
+            if parts is not None:
+                found.append((start, end, parts))
+            continue
+        if token.type != "inline" or not token.map or any(t.type in ("th_open", "td_open") for t in stack):
             continue
         kind = _markdown_kind(stack)
         if kind == "heading" and not has_title and stack[-1].tag == "h1" and not content_seen:
             kind, has_title = "title", True
         start, end = token.map
         raw = lines[start:end]
-        parts = _markdown_block(kind, raw, token.content, start + line_offset + 1)
+        parts = _markdown_block(kind, raw, token.content, start + line_offset + 1, context)
         if parts is None:
             continue
         if kind == "paragraph":
@@ -414,11 +515,14 @@ def _markdown_blocks(body: str, lines: list[str], line_offset: int, lang: str, h
             raw = lines[last_start:last_end]
             if _is_signature(raw) and not any(_LIST_ITEM.match(line) for line in raw):
                 found[-1] = (last_start, last_end, _line_blocks("signature", raw, blocks[0].line))
+    found.sort(key=lambda item: item[0])
     return found
 
 
 def _markdown_kind(stack) -> str:
     types = [token.type for token in stack]
+    if "footnote_open" in types:
+        return "footnote"
     if "heading_open" in types:
         return "heading"
     if "list_item_open" in types:
@@ -428,7 +532,45 @@ def _markdown_kind(stack) -> str:
     return "paragraph"
 
 
-def _markdown_block(kind: str, raw: list[str], content: str, number: int) -> list[str | Block] | None:
+def _table_row(line: str, number: int, context) -> list[str | Block] | None:
+    """A table row: literal pipes and spaces, a block for each cell."""
+    cells = markup.table_cells(line)
+    if not cells:
+        return None
+    parts: list[str | Block] = []
+    position = 0
+    for start, end in cells:
+        parts.append(line[position:start])
+        block = Block(kind="table_cell", line=number, text=line[start:end])
+        _move_links_out(block, context)
+        parts.append(block)
+        position = end
+    parts.append(line[position:])
+    return [part for part in parts if part != ""]
+
+
+def _html_block(raw: list[str], number: int) -> list[str | Block] | None:
+    """An HTML block: its tags literal, the text between block-level tags as blocks."""
+    source = "\n".join(raw)
+    runs = markup.html_runs(source)
+    if not runs:
+        return None
+    parts: list[str | Block] = []
+    position = 0
+    for start, end in runs:
+        parts.append(source[position:start])
+        text = source[start:end]
+        line = number + source.count("\n", 0, start)
+        if "\n" in text:
+            parts.append(_block("html", line, text.split("\n"), [""] * (text.count("\n") + 1)))
+        else:
+            parts.append(Block(kind="html", line=line, text=text))
+        position = end
+    parts.append(source[position:])
+    return [part for part in parts if part != ""]
+
+
+def _markdown_block(kind: str, raw: list[str], content: str, number: int, context=None) -> list[str | Block] | None:
     content_lines = content.split("\n")
     extra = raw[len(content_lines):]  # a setext heading's underline
     prefixes, tails = [], []
@@ -449,7 +591,7 @@ def _markdown_block(kind: str, raw: list[str], content: str, number: int) -> lis
         block.tail = tails[-1]
     if extra:
         block.tail += "\n" + "\n".join(extra)
-    _move_links_out(block)
+    _move_links_out(block, context)
     if block.source() != "\n".join(raw):
         return None
     return [block]
@@ -466,22 +608,22 @@ def _refine_paragraph(parts, raw, number, lang, content_seen, has_title):
     return parts
 
 
-def _move_links_out(block: Block) -> None:
-    """Replace inline link destinations by numbered references the translator cannot break."""
-    if _LINK_REF.search(block.text) or not _LINK.search(block.text):
-        return
+def _move_links_out(block: Block, context=None) -> None:
+    """Replace link destinations, reference labels and footnote labels by numbered
+    placeholders the translator cannot break (see :func:`chorus.markup.move_out`)."""
+    references, footnotes = context or (set(), {})
     if block.joints:  # a destination that spans a hard wrap stays where it is
         for at, _ in block.joints:
             if any(m.start(3) <= at < m.end(3) for m in _LINK.finditer(block.text)):
                 return
-    links: list[str] = []
-
-    def move(match: re.Match) -> str:
-        links.append(match.group(3))
-        return f"{match.group(1)}{match.group(2)}][{len(links)}]"
-
-    # Joint offsets keep referring to the text with destinations in place (see Block.source).
-    block.text, block.links = _LINK.sub(move, block.text), links
+    moved = markup.move_out(block.text, references, footnotes or {})
+    if moved is None:
+        return
+    # Joint offsets keep referring to the text with everything in place (see Block.source).
+    original = block.text
+    block.text, block.links = moved.text, moved.links
+    if block.expand_links(block.text) != original:  # a form Chorus cannot give back exactly
+        block.text, block.links = original, []
 
 
 # --- datelines ---------------------------------------------------------------------------

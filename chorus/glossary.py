@@ -50,7 +50,8 @@ _HASHTAG = r"(?<![\w#&])#\w+"
 _HANDLE = r"(?<![\w@])@\w+(?:\.\w+)*"
 _LINK_OPEN = r"!?\[(?=(?:[^\[\]\\]|\\.)*\]\[\d+\])"
 _LINK_CLOSE = r"\]\[\d+\]"
-_PROTECTED = re.compile("|".join(f"(?:{part})" for part in (_URL, _EMAIL, _HASHTAG, _HANDLE)))
+_FOOTNOTE = r"\[\^\d+\]"  # a footnote reference, as segments show it
+_PROTECTED = re.compile("|".join(f"(?:{part})" for part in (_URL, _EMAIL, _HASHTAG, _HANDLE, _FOOTNOTE)))
 _LINKS = re.compile(f"(?P<open>{_LINK_OPEN})|(?P<close>{_LINK_CLOSE})")
 _PLACEHOLDER = re.compile(r"_\s?_\s?(\d+)\s?_\s?_")
 

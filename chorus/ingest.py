@@ -238,7 +238,7 @@ _VOLATILE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By
 
 
 def _plan(project: Project, slug: str, source: Path, text: str, write_source: bool) -> Plan:
-    document = parse(text, project.config.source_lang, format_for(source.name))
+    document = parse(text, project.config.source_lang, format_for(source.name), project.config.front_matter)
     if not any(block.segments for block in document.blocks):
         raise ChorusError(f"{source}: has no text to translate")
     reference = f"source/{source.name}"

@@ -21,14 +21,11 @@ missed.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import math
 import re
 import sqlite3
 import threading
-import xml.etree.ElementTree as ET
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,25 +33,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from babel import Locale, UnknownLocaleError
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as safe_iterparse
 from filelock import FileLock
 from rapidfuzz import fuzz, process
 
-from . import catalog
+from . import catalog, tmx
 from .errors import ChorusError
 from .files import is_regular, read_regular
 from .project import Project, slugify
-from .text import TextRefused, clean
+from .tmx import MAX_TMX_BYTES, MAX_TMX_DEPTH, match_lang, tmx_lang  # noqa: F401  (the memory's TMX names)
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # 2: TMX units matched against every project language, with their state
 TM_FOLDER = ".tm"
 TMX_PREFIX = "tmx:"
 USABLE_STATES = ("translated", "approved")
-MAX_TMX_BYTES = 200 * 1024 * 1024
-MAX_TMX_DEPTH = 64  # tmx > body > tu > tuv > seg > a few inline elements
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WORD = re.compile(r"\w+")
 _COMMON_SHARE = 0.1  # words in more than this share of entries say little about a match
 _SHARED_PART = 4  # a candidate shares at least a quarter of the query's informative words
@@ -292,12 +283,13 @@ def _refresh(connection: sqlite3.Connection, project: Project, lang: str) -> Non
 
 def _read_units(project: Project, lang: str, path: Path, data: bytes, mtime: float) -> Iterator[Unit]:
     if path.suffix == ".tmx":
-        try:
-            pairs = read_tmx_bytes(data, project.config.source_lang, [lang])
+        try:  # every project language competes for each variant: fr-CA text is not fr's
+            pairs = tmx.read(data, project.config.source_lang, project.config.langs, str(path))
         except ChorusError:
             return  # a broken TMX copy is skipped, not fatal to every lookup
-        for source, target, _, changed in pairs:
-            yield Unit(source, target, TMX_PREFIX + path.stem, "translated", changed or mtime)
+        for pair in pairs:
+            if pair.lang == lang:
+                yield Unit(pair.source, pair.target, TMX_PREFIX + path.stem, pair.state, pair.changed or mtime)
         return
     try:
         _, entries = catalog.read_states(path)
@@ -327,165 +319,78 @@ def _load(project: Project, lang: str) -> Memory:
     return memory
 
 
-# --- language codes -------------------------------------------------------------------------
+# --- TMX files -----------------------------------------------------------------------------
 
-
-def match_lang(code: str, langs: Iterable[str]) -> str | None:
-    """The project language a TMX language code stands for, or None.
-
-    >>> match_lang("es-ES", ["es", "fr"]), match_lang("pt-BR", ["pt_BR"]), match_lang("de", ["fr"])
-    ('es', 'pt_BR', None)
-    """
-    langs = list(langs)
-    try:
-        locale = Locale.parse(code.strip().replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return None
-    name = str(locale)
-    if name in langs:
-        return name
-    if locale.language in langs:
-        return locale.language
-    same_language = [lang for lang in langs if lang.split("_")[0] == locale.language]
-    return same_language[0] if len(same_language) == 1 else None
-
-
-def tmx_lang(lang: str) -> str:
-    """``pt_BR`` → ``pt-BR`` (TMX uses RFC 3066 codes)."""
-    return lang.replace("_", "-")
-
-
-# --- TMX ------------------------------------------------------------------------------------
-
-_CODE_ELEMENTS = {"bpt", "ept", "it", "ph", "ut"}  # native codes, not text
-
-
-def _seg_text(seg: ET.Element) -> str:
-    """The text of a ``<seg>``: inline codes (bpt, ept, ph, ...) dropped, ``<hi>`` kept."""
-    parts = [seg.text or ""]
-    for child in seg:
-        if child.tag not in _CODE_ELEMENTS:
-            parts.append(_seg_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def _tmx_date(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
-    except ValueError:
-        return None
-
-
-def parse_tmx(data: bytes, name: str = "TMX file") -> ET.Element:
-    """The root of a TMX document, parsed safely (no entity expansion, no external access,
-    elements nested at most :data:`MAX_TMX_DEPTH` deep: parsing stops at the first deeper one)."""
-    if len(data) > MAX_TMX_BYTES:
-        raise ChorusError(f"{name}: larger than {MAX_TMX_BYTES // (1024 * 1024)} MB")
-    try:
-        depth = 0
-        events = safe_iterparse(io.BytesIO(data), events=("start", "end"))
-        for event, _ in events:
-            depth += 1 if event == "start" else -1
-            if depth > MAX_TMX_DEPTH:
-                raise ChorusError(f"{name}: elements nested more than {MAX_TMX_DEPTH} deep; "
-                                  f"not a TMX file Chorus can read")
-        root = events.root
-    except DefusedXmlException as error:
-        raise ChorusError(f"{name}: refused, it declares entities or external resources ({type(error).__name__})") from None
-    except ET.ParseError as error:
-        raise ChorusError(f"{name}: not well-formed XML ({error})") from None
-    if root.tag != "tmx":
-        raise ChorusError(f"{name}: not a TMX file (root element is <{root.tag}>, expected <tmx>)")
-    if root.find("body") is None:
-        raise ChorusError(f"{name}: not a TMX file (no <body>)")
-    return root
-
-
-def tmx_pairs(root: ET.Element, source_lang: str, langs: list[str], strict: bool = False,
-              name: str = "TMX file") -> Iterator[tuple[str, str, str, float | None]]:
-    """(source, target, project language, change time) for each translation unit of ``root``.
-
-    Language codes are matched to the project's (``en-US`` → ``en``, ``es-ES`` → ``es``).
-    Texts follow the text policy (:func:`chorus.text.clean`): separators become spaces; a unit
-    with a control character is an error when ``strict`` (an import), else left out.
-    """
-    header = root.find("header")
-    srclang = header.get("srclang", "*all*") if header is not None else "*all*"
-    header_source = source_lang if srclang == "*all*" else match_lang(srclang, [source_lang])
-    for number, tu in enumerate(root.iter("tu"), start=1):
-        tu_src = tu.get("srclang")
-        unit_source = header_source if not tu_src or tu_src == "*all*" else match_lang(tu_src, [source_lang])
-        if unit_source is None:
-            continue
-        texts: dict[str, str] = {}
-        source_text = None
-        for tuv in tu.findall("tuv"):
-            code = tuv.get(XML_LANG) or tuv.get("lang") or ""
-            seg = tuv.find("seg")
-            if seg is None:
-                continue
-            try:
-                text = clean(_seg_text(seg), f"{name}: translation unit {number}", inline=True).strip()
-            except TextRefused:
-                if strict:
-                    raise
-                texts, source_text = {}, None
-                break
-            if not text:
-                continue
-            if source_text is None and match_lang(code, [source_lang]):
-                source_text = text
-                continue
-            lang = match_lang(code, langs)
-            if lang and lang not in texts:
-                texts[lang] = text
-        if source_text is None:
-            continue
-        changed = _tmx_date(tu.get("changedate")) or _tmx_date(tu.get("creationdate"))
-        for lang, text in texts.items():
-            yield source_text, text, lang, changed
-
-
-def read_tmx_bytes(data: bytes, source_lang: str, langs: list[str], name: str = "TMX file", strict: bool = False):
-    return list(tmx_pairs(parse_tmx(data, name), source_lang, langs, strict, name))
+# Names every OmegaT project gives its memory: such files are kept under the name of the
+# folder they come from, so that the memories of several projects do not replace each other.
+GENERIC_NAMES = ("project-save",)
+_NOT_ORIGINS = {"omegat", "tm", "tmx", "auto", "enforce", "mt", "export", "exports", "memory", "memories"}
 
 
 def import_tmx(project: Project, file: Path) -> dict[str, int]:
     """Add the units of ``file`` to the memory; returns the number of pairs per language.
 
-    The file is checked, then kept in ``translations/.tm/<name>.tmx`` (importing a file of the
-    same name again replaces it). Its units appear with the slug ``tmx:<name>``.
+    ``file`` is a TMX file, gzip-compressed or not, or a zip archive of TMX files (see
+    :mod:`chorus.tmx`). It is checked, then kept, uncompressed, as
+    ``translations/.tm/<name>.tmx`` (:func:`stored_name`); importing a file of the same name
+    again replaces it. Its units appear with the slug ``tmx:<name>``.
     """
     file = Path(file)
-    data = read_regular(file, MAX_TMX_BYTES, "TMX file")  # size checked before reading
-    pairs = read_tmx_bytes(data, project.config.source_lang, project.config.langs, name=str(file), strict=True)
+    documents = tmx.read_file(file)  # size checked before reading, and while unpacking
     counts: dict[str, int] = {}
-    for _, _, lang, _ in pairs:
-        counts[lang] = counts.get(lang, 0) + 1
+    for member, data in documents:
+        root = tmx.parse(data, member)
+        for pair in tmx.pairs(root, project.config.source_lang, project.config.langs, strict=True, name=member):
+            counts[pair.lang] = counts.get(pair.lang, 0) + 1
     if not counts:
         raise ChorusError(
             f"{file}: no translation unit from {project.config.source_lang} into a language of this project "
             f"({', '.join(project.config.langs)})"
         )
-    stem = slugify(file.name[: -len(file.suffix)] if file.suffix else file.name)
-    if not stem:
-        raise ChorusError(f"{file}: the file name gives no usable name (use letters or digits)")
-    target = tm_dir(project) / f"{stem}.tmx"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with catalog.locked(target):  # two imports of one name: one after the other, never mixed
-        catalog.atomic_write(target, data)
+    tm_dir(project).mkdir(parents=True, exist_ok=True)
+    for target, (_, data) in zip(stored_paths(project, file, len(documents)), documents):
+        with catalog.locked(target):  # two imports of one name: one after the other, never mixed
+            catalog.atomic_write(target, data)
     return counts
 
 
-def _stamp(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+def stored_paths(project: Project, file: Path, count: int = 1) -> list[Path]:
+    """Where the TMX documents of ``file`` are kept (``<name>-<n>.tmx`` for several in a zip)."""
+    name = stored_name(file)
+    if count == 1:
+        return [tm_dir(project) / f"{name}.tmx"]
+    return [tm_dir(project) / f"{name}-{number}.tmx" for number in range(1, count + 1)]
+
+
+def stored_name(file: Path) -> str:
+    """The name a TMX file is kept under: its own (``shared-memory.tmx`` → ``shared-memory``),
+    or, for the names every OmegaT project uses (``project_save.tmx``), that of the project
+    folder it comes from (``harbour-es/omegat/project_save.tmx`` → ``harbour-es-project-save``).
+    """
+    base = file.name
+    for suffix in (".gz", ".zip", ".tmx"):
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+    stem = slugify(base)
+    if not stem:
+        raise ChorusError(f"{file}: the file name gives no usable name (use letters or digits)")
+    if stem in GENERIC_NAMES:
+        for folder in file.resolve().parents:
+            origin = slugify(folder.name)
+            if origin and origin not in _NOT_ORIGINS:
+                return f"{origin}-{stem}"[:80].strip("-")
+    return stem
 
 
 def export_tmx(project: Project, lang: str, file: Path) -> int:
     """Write the memory of ``lang`` as TMX 1.4 to ``file``; returns the number of units."""
+    return write_tmx(project, lang, file)[0]
+
+
+def write_tmx(project: Project, lang: str, file: Path) -> tuple[int, int]:
+    """:func:`export_tmx`, returning (units written, units left out). Texts XML cannot hold
+    are written as the text policy has them (separators as spaces); a unit with another
+    control character is left out."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -493,28 +398,6 @@ def export_tmx(project: Project, lang: str, file: Path) -> int:
     except PackageNotFoundError:
         tool_version = "0"
     memory = Memory.load(project, lang)
-    source_code = tmx_lang(project.config.source_lang)
-    root = ET.Element("tmx", version="1.4")
-    ET.SubElement(root, "header", {
-        "creationtool": "Chorus", "creationtoolversion": tool_version, "segtype": "sentence",
-        "o-tmf": "Chorus", "adminlang": "en", "srclang": source_code, "datatype": "plaintext",
-        "creationdate": _stamp(dt.datetime.now(dt.timezone.utc).timestamp()),
-    })
-    body = ET.SubElement(root, "body")
-    units = sorted(memory.units(), key=lambda u: (u.source, not u.state == "approved", u.target))
-    seen: set[tuple[str, str]] = set()
-    for unit in units:
-        if (unit.source, unit.target) in seen:
-            continue
-        seen.add((unit.source, unit.target))
-        tu = ET.SubElement(body, "tu", {"tuid": str(len(seen)), "changedate": _stamp(unit.changed)})
-        ET.SubElement(tu, "prop", type="x-chorus-statement").text = unit.slug
-        ET.SubElement(tu, "prop", type="x-chorus-state").text = unit.state
-        for code, text in ((source_code, unit.source), (tmx_lang(lang), unit.target)):
-            tuv = ET.SubElement(tu, "tuv", {XML_LANG: code})
-            ET.SubElement(tuv, "seg").text = text
-    ET.indent(root)
-    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
-            + ET.tostring(root, encoding="unicode") + "\n")
-    catalog.atomic_write(Path(file), text.encode("utf-8"))
-    return len(seen)
+    data, count, left_out = tmx.document(memory.units(), project.config.source_lang, lang, tool_version)
+    catalog.atomic_write(Path(file), data)
+    return count, left_out

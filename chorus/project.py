@@ -84,6 +84,7 @@ class Config:
     formats: list[str] = field(default_factory=lambda: ["source", "html"])
     publish_threshold: int = 100
     settings: dict = field(default_factory=dict)
+    front_matter: tuple[str, ...] = ("title", "description", "summary", "excerpt", "subtitle")
 
     def chain(self, lang: str) -> list[str]:
         return list(self.chains.get(lang, self.chains.get("default", DEFAULT_CHAIN)))
@@ -101,6 +102,9 @@ formats = ["source", "html"]
 
 # Percentage of reviewed segments a statement needs before it is exported.
 publish_threshold = 100
+
+# Front-matter fields of Markdown statements (YAML or TOML) offered for translation.
+front_matter = ["title", "description", "summary", "excerpt", "subtitle"]
 
 # Pretranslation: the chain of sources tried in order for each language.
 # "memory" reuses approved translations; engines: apertium, apy, google, deepl, ...
@@ -250,6 +254,9 @@ def _config_from(data: dict) -> Config:
         }
         formats = [str(name) for name in data.get("formats", ["source", "html"])]
         threshold = _threshold(data.get("publish_threshold", 100))
+        fields = data.get("front_matter", list(Config.front_matter))
+        if not isinstance(fields, list) or not all(isinstance(name, str) and name.strip() for name in fields):
+            raise ChorusError("front_matter must be a list of field names, such as [\"title\", \"description\"]")
     except ChorusError as error:
         raise ChorusError(f"{CONFIG_NAME}: {error}") from None
     except (TypeError, ValueError, OverflowError) as error:
@@ -257,4 +264,5 @@ def _config_from(data: dict) -> Config:
     unknown = [name for name in formats if name != "source" and name not in EXPORT_FORMATS]
     if unknown:
         raise ChorusError(f"{CONFIG_NAME}: unknown export format {unknown[0]!r}")
-    return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data)
+    return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data,
+                  tuple(dict.fromkeys(name.strip() for name in fields)))

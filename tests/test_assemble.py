@@ -125,6 +125,9 @@ def test_html_page_has_lang_and_direction(harbour, lang, direction):
     assert "<title>STOP THE ATTACKS</title>" in page
     proof = assemble.render(project, slug, lang, "proof")
     assert f'<td class="target" lang="{lang}" dir="{direction}">' in proof
+    # The proof page speaks English around the segments: its root says so.
+    assert '<html lang="en" dir="ltr">' in proof
+    assert f'<h1>Proof: <bdi lang="{lang}" dir="{direction}">STOP THE ATTACKS</bdi> [{lang}]</h1>' in proof
 
 
 @pytest.mark.parametrize("lang, attributes", [("ar", 'lang="en" dir="ltr"'), ("es", 'lang="en"')])

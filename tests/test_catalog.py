@@ -1,5 +1,6 @@
 import multiprocessing
 import os
+import subprocess
 from pathlib import Path
 
 import polib
@@ -64,9 +65,9 @@ def test_adding_an_unchanged_statement_again_writes_nothing(project, tmp_path):
     header, as msgmerge keeps a catalog's header: re-adding the same text changes no byte."""
     path = add(project, tmp_path)
     pot = project.template_path("stop")
-    older = path.read_text(encoding="utf-8").replace(
-        f'"Plural-Forms: {plural_forms("es")}\\n"', '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"')
-    older = older.replace('"Generated-By: Babel ', '"Generated-By: Babel 0.')
+    po = catalog.read(path)
+    po.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
+    older = catalog.render(po).replace('"Generated-By: Babel ', '"Generated-By: Babel 0.')
     assert older != path.read_text(encoding="utf-8")
     path.write_text(older, encoding="utf-8")
     pot.write_text(pot.read_text(encoding="utf-8").replace('"Generated-By: Babel ', '"Generated-By: Babel 0.'),
@@ -163,8 +164,11 @@ def test_states_and_origin():
     assert catalog.state(entry) == "fuzzy" and catalog.origin(entry) == "mt apertium"
     catalog.set_state(entry, "translated")
     assert catalog.state(entry) == "translated"
-    catalog.set_state(entry, "approved")
-    assert catalog.state(entry) == "approved" and entry.flags == ["approved"]
+    catalog.set_state(entry, "approved", by="ana")
+    assert catalog.state(entry) == "approved" and entry.flags == []
+    assert entry.tcomment.startswith("chorus: approved by ana ") and catalog.origin(entry) == "mt apertium"
+    entry.msgstr = "Hola a todos"  # edited in another tool, which kept the comment
+    assert catalog.state(entry) == "translated"
 
 
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
@@ -241,7 +245,9 @@ def test_rendering_round_trips_through_polib_and_msgfmt(tmp_path):
         comment="paragraph\n[1] https://example.org", previous_msgid="An old text",
         occurrences=[(f"source/long-statement-name-{n}.txt", str(n)) for n in range(8)],
     ))
-    po.append(polib.POEntry(msgid="Menu", msgctxt="button", msgstr="Menú", flags=["approved"]))
+    approved = polib.POEntry(msgid="Menu", msgctxt="button", msgstr="Menú")
+    catalog.set_state(approved, "approved", by="ana")
+    po.append(approved)
     po.append(polib.POEntry(msgid="Gone", msgstr="Ido", obsolete=True))
     path = tmp_path / "es.po"
     catalog.write(po, path)
@@ -267,3 +273,16 @@ def test_a_comment_ending_in_a_backslash_does_not_swallow_the_next_line(tmp_path
     back = catalog.read(path)
     assert [entry.msgid for entry in back] == ["One", "Two"]
     assert back[0].tcomment == "ends with \\" and back[0].comment == "kind \\"
+
+
+def test_a_second_header_is_refused_as_msgfmt_refuses_it(tmp_path):
+    """A catalog with two entries whose msgid is empty (a doubled header, or a line lost from a
+    multi-line msgid) is a duplicate definition for msgfmt, and for Chorus."""
+    text = ('msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            'msgid ""\n"Lost its first line."\nmsgstr "Perdió su primera línea."\n')
+    path = tmp_path / "es.po"
+    path.write_text(text.replace('"Lost its first line."\n', ""), encoding="utf-8")
+    refused = subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)], capture_output=True, text=True)
+    assert refused.returncode != 0 and "duplicate message definition" in refused.stderr
+    with pytest.raises(ChorusError, match="duplicate msgid ''"):
+        catalog.read(path)

@@ -51,7 +51,7 @@ def test_table_output_and_exit_status(checked, invoke):
     result = invoke("check")
     assert result.exit_code == 0
     assert "3 findings" in result.output and "numbers" in result.output
-    assert "chorus-ignore:" in result.output
+    assert "# chorus: ignore <check>" in result.output
     strict = invoke("check", "--strict")
     assert strict.exit_code == 2
     clean = invoke("check", "--lang", "fr")

@@ -142,7 +142,7 @@ def test_silencing_one_check_for_one_segment_in_a_catalog(project):
         ("We are 3,000.", "numbers"), ("They are 3,000.", "numbers")]
     with catalog.editing(path) as po:
         ignore(po.find("We are 3,000."), "numbers")
-    assert "#, chorus-ignore:numbers" in path.read_text(encoding="utf-8")
+    assert "\n# chorus: ignore numbers\n" in path.read_text(encoding="utf-8")
     assert ignored_checks(catalog.read(path).find("We are 3,000.")) == {"numbers"}
     found = check_catalog(project, "one", "es")
     assert [(f.slug, f.msgid, f.check, f.target) for f in found] == [("one", "They are 3,000.", "numbers", "Son 2.000.")]

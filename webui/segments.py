@@ -70,7 +70,7 @@ def segment_id(entry: polib.POEntry) -> str:
 
 
 def revision(entry: polib.POEntry) -> str:
-    flags = ",".join(sorted(entry.flags))
+    flags = ",".join(sorted(catalog.markers(entry)))  # the state, wherever the catalog keeps it
     text = entry.msgstr
     if entry.msgid_plural:
         text += "".join(f"\x00{key}\x00{value}" for key, value in sorted(entry.msgstr_plural.items()))
@@ -89,7 +89,7 @@ def to_segment(entry: polib.POEntry, index: int) -> Segment:
         state=catalog.state(entry), revision=revision(entry), kind=block_kind(entry),
         origin=catalog.origin(entry), context=entry.msgctxt, previous_source=entry.previous_msgid,
         references=[f"{path}:{line}" if line else path for path, line in entry.occurrences],
-        flags=tuple(entry.flags), plural=bool(entry.msgid_plural),
+        flags=catalog.markers(entry), plural=bool(entry.msgid_plural),
     )
 
 
@@ -158,10 +158,9 @@ def save(path: Path, seg_id: str, target: str, base_revision: str, user: str,
             entry.msgstr = text
             catalog.set_origin(entry, None)
         if not text:
-            entry.flags = [flag for flag in entry.flags if flag not in (catalog.FUZZY, catalog.APPROVED)]
-            entry.previous_msgid = None
+            catalog.set_state(entry, "untranslated")
         elif approve:
-            catalog.set_state(entry, "approved")
+            catalog.set_state(entry, "approved", by=user)
         elif catalog.state(entry) != "approved" or text != before.target:
             catalog.set_state(entry, "translated")
         catalog.touch_revision(po, user)
@@ -183,7 +182,7 @@ def approve(path: Path, seg_id: str, base_revision: str | None, user: str,
             raise ValueError(PLURAL)
         if not entry.msgstr:
             raise ValueError("an untranslated segment cannot be approved")
-        catalog.set_state(entry, "approved")
+        catalog.set_state(entry, "approved", by=user)
         catalog.touch_revision(po, user)
         change = Change(before, to_segment(entry, index))
         if journal is not None:

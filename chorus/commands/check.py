@@ -28,8 +28,9 @@ def check(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, strict:
     Findings are advice: the exit status is 0 even when there are some, so the
     command can run in scripts; use --strict to get status 2 instead (for CI).
 
-    To silence a check for one segment, add the flag chorus-ignore:<check-id> to
-    the entry in its catalog, e.g. "#, chorus-ignore:unchanged".
+    To silence a check for one segment, add the translator comment
+    "# chorus: ignore <check-id>" to the entry in its catalog, e.g.
+    "# chorus: ignore unchanged" (gettext tools and Poedit keep it).
     """
     from ..checks import CHECKS, check_catalog, load_glossary
     from ..memory import Memory
@@ -59,7 +60,7 @@ def check(slugs: tuple[str, ...], langs: tuple[str, ...], as_json: bool, strict:
         for f in findings:
             table.add_row(f.slug, f.lang, f.check, f.msgid, f.message)
         console().print(table)
-        click.echo("Silence a check for one segment with the flag chorus-ignore:<check> "
+        click.echo("Silence a check for one segment with the comment '# chorus: ignore <check>' "
                    f"(checks: {', '.join(CHECKS)}).")
     if strict and findings:
         raise SystemExit(2)

@@ -33,17 +33,31 @@ def tm():
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @project_option
 def import_command(file: Path, project: Project):
-    """Add the units of a TMX file (TMX 1.4, as OmegaT, Trados or Weblate write it).
+    """Add the units of a TMX file (TMX 1.1-1.4, as OmegaT, Okapi, Trados or Weblate
+    write it), plain, gzip-compressed (.tmx.gz) or in a zip archive.
 
-    Language codes such as en-US or es-ES are matched to the project's languages.
-    The file is kept in translations/.tm/; importing a file of the same name again
-    replaces its units.
+    Language tags such as en-US, es-ES or zh-TW are matched to the project's
+    languages (exactly, else the same language and script). The file is kept in
+    translations/.tm/; importing a file of the same name again replaces its units.
+    An OmegaT project_save.tmx is kept under the name of its project folder, so the
+    memories of several projects stay apart.
     """
-    from ..memory import import_tmx
+    from ..memory import import_tmx, stored_paths
 
     counts = import_tmx(project, file)
     summary = ", ".join(f"{lang}: {count}" for lang, count in sorted(counts.items()))
-    click.echo(f"Imported {file.name}: {sum(counts.values())} translation pairs ({summary})")
+    kept = ", ".join(project.relative(path) for path in stored_paths(project, file, _documents(project, file)))
+    click.echo(f"Imported {file.name}: {sum(counts.values())} translation pairs ({summary}); kept as {kept}")
+
+
+def _documents(project: Project, file: Path) -> int:
+    """How many TMX files the import kept (a zip archive may hold several)."""
+    from ..memory import stored_name, tm_dir
+
+    name = stored_name(file)
+    if (tm_dir(project) / f"{name}.tmx").exists():
+        return 1
+    return sum(1 for _ in tm_dir(project).glob(f"{name}-*.tmx")) or 1
 
 
 @tm.command("export")
@@ -52,13 +66,16 @@ def import_command(file: Path, project: Project):
 @project_option
 def export_command(lang: str, file: Path, project: Project):
     """Write the memory of one language as a TMX 1.4 file."""
-    from ..memory import export_tmx
+    from ..memory import write_tmx
 
     lang = project.resolve_langs([lang])[0]
     if file.parent and not file.parent.is_dir():
         raise ChorusError(f"{file.parent}: no such folder")
-    count = export_tmx(project, lang, file)
+    count, left_out = write_tmx(project, lang, file)
     click.echo(f"Wrote {file}: {count} translation units ({project.config.source_lang} → {lang})")
+    if left_out:
+        click.echo(f"Left out {left_out} unit{'s' if left_out > 1 else ''} with control characters that XML "
+                   f"cannot hold (fix them in the catalogs)")
 
 
 @tm.command("lookup")

@@ -56,6 +56,13 @@ def template_world(tmp_path_factory) -> Path:
     (files / "bomb.tmx").write_text('<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><tmx>&a;</tmx>',
                                     encoding="utf-8")
     (files / "stop-the-attacks.txt").write_text("Another text\n\nWith the same name.\n", encoding="utf-8")
+    import gzip
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # a gzip stream of 210 MB of spaces
+    (files / "bomb.tmx.gz").write_bytes(b"".join(
+        [packer.compress(b"<tmx><body>")] + [packer.compress(b" " * (1 << 20)) for _ in range(210)] + [packer.flush()]))
+    (files / "cut.tmx.gz").write_bytes(gzip.compress(b"<tmx><body></body></tmx>" * 100)[:-12])
     careless_inputs(world)
     return world
 
@@ -152,6 +159,8 @@ CLI_ROWS: dict[str, Cli] = {
     "tm import: not TMX": Cli(["tm", "import", "{inputs}/not-tmx.tmx"], "not a TMX file"),
     "tm import: broken XML": Cli(["tm", "import", "{inputs}/broken.tmx"], "not well-formed XML"),
     "tm import: entities": Cli(["tm", "import", "{inputs}/bomb.tmx"], "entities"),
+    "tm import: gzip bomb": Cli(["tm", "import", "{inputs}/bomb.tmx.gz"], "unpacks to more than 200 MB"),
+    "tm import: truncated gzip": Cli(["tm", "import", "{inputs}/cut.tmx.gz"], "truncated gzip"),
     "tm export: unknown language": Cli(["tm", "export", "--lang", "xx", "{world}/out.tmx"], "unknown language code"),
     "tm export: no such folder": Cli(["tm", "export", "--lang", "es", "{world}/nowhere/out.tmx"], "no such folder"),
     "tm lookup: unknown language": Cli(["tm", "lookup", "--lang", "xx", "Stop the attacks"], "unknown language code"),

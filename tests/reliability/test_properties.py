@@ -51,7 +51,7 @@ long_text = st.text(st.sampled_from("abc défg, hij. \"k\" \\ l\t"), min_size=10
 message = st.one_of(short_text, long_text).filter(lambda text: text.strip())
 comment_line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn", "Zl", "Zp")),
                        min_size=1, max_size=50).map(str.strip).filter(bool)
-flag_sets = st.lists(st.sampled_from([catalog.FUZZY, catalog.APPROVED, "no-wrap", "chorus-no-check"]),
+flag_sets = st.lists(st.sampled_from([catalog.FUZZY, "no-wrap", "chorus-no-check"]),
                      unique=True, max_size=3)
 reference = st.tuples(st.from_regex(r"source/[a-z0-9-]{1,12}\.(txt|md)", fullmatch=True),
                       st.integers(1, 9999).map(str))
@@ -79,6 +79,8 @@ def po_entry(draw, msgid: str, obsolete: bool = False, message=message, comment_
     )
     if catalog.FUZZY in flags and not obsolete and draw(st.booleans()):
         entry.previous_msgid = draw(message)
+    elif msgstr and catalog.FUZZY not in flags and draw(st.booleans()):
+        catalog.set_state(entry, "approved", by=draw(st.sampled_from(["ana", "rita", None])))
     return entry
 
 
