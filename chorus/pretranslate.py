@@ -1,20 +1,31 @@
 """Machine pretranslation: fill empty segments with drafts from memory and engines.
 
 For each language the chain from chorus.toml is tried in order (default ``memory``, then
-``apertium``); the first source that gives a draft wins. ``memory`` takes the exact same
-source text already translated or approved in another statement of that language. Drafts are
-always fuzzy, with their origin in a translator comment (``# chorus: mt apertium`` or
-``# chorus: tm 100% <slug>``). Translated and approved entries are never touched; with
-``force`` machine drafts (origin ``mt`` or ``tm``) are drafted again.
+``apertium``); the first source that gives a draft wins.
+
+- ``memory`` comes first: the same source text translated or approved in another statement
+  (``# chorus: tm 100% <slug>``), else the closest similar one at or above
+  ``memory_threshold`` (default 90 %): ``# chorus: tm 96% <slug>``, with the remembered
+  source kept as the entry's previous source (``#| msgid``), so the reviewer sees what differs
+  (gettext tools show it the same way).
+- Then the engines. Their drafts say which engine made them (``# chorus: mt apertium``, or
+  the chain of a pivot: ``# chorus: mt apertium en>es>fr``).
+
+Drafts are always fuzzy. Translated and approved entries are never touched. ``force`` drafts
+machine drafts again; a draft that carries an earlier source (``#| msgid``: the translation
+of a sentence that was edited since, possibly reviewed, or a memory match of a similar
+sentence) holds a volunteer's words and is replaced only with ``redraft_changed``.
 
 Before an engine sees a text, glossary terms, URLs, addresses, hashtags, handles and link
 targets are masked (:mod:`chorus.glossary`); a draft whose protected parts did not survive is
-not used, and the next engine of the chain gets the text.
+not used, and the next engine of the chain gets the text. Document-level engines (a language
+model) get whole statements with the glossary instead, and check their own answers.
 
 Work is saved batch by batch (one engine call, then one locked read-modify-write of each
 catalog concerned), so an interrupted run loses at most the batch in flight and the next run
-picks up where it stopped. An engine failure is reported for its language and the chain goes
-on; it never stops the other languages.
+picks up where it stopped. The first hard failure of an engine (an HTTP error, a server that
+does not answer) is one line, and the engine is not asked again in this run; the chain goes on
+with the next engine, and the other languages are not affected.
 """
 
 from __future__ import annotations
@@ -22,17 +33,20 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import polib
 
 from . import catalog, engines
-from .engines import MEMORY, Engine, EngineError
+from .engines import MEMORY, Engine, EngineError, EngineUnavailable
+from .engines.base import Passage, StatementJob
 from .errors import ChorusError
 from .glossary import Glossary, MaskLost, mask
 from .project import Project
 
 MACHINE_ORIGINS = ("mt ", "tm ")
+DEFAULT_MEMORY_THRESHOLD = 90
+MIN_MEMORY_THRESHOLD = 50
 _SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
@@ -43,6 +57,7 @@ class LangResult:
     lang: str
     pending: int = 0
     memory: int = 0
+    memory_fuzzy: int = 0  # of ``memory``: similar sentences rather than the same one
     engines: Counter = field(default_factory=Counter)
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -52,21 +67,37 @@ class LangResult:
         return self.memory + sum(self.engines.values())
 
 
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    origin: str  # the translator comment after "chorus: "
+    previous: str | None = None  # the source the text was made for, when not this one
+
+
 # (slug, msgctxt, msgid) names one entry of one catalog of the language being worked on.
 Key = tuple[str, str | None, str]
 Progress = Callable[[str, int, int], None]  # (lang, done so far, total)
 
 
 def is_machine_draft(entry: polib.POEntry) -> bool:
-    return catalog.state(entry) == "fuzzy" and (catalog.origin(entry) or "").startswith(MACHINE_ORIGINS)
+    """A fuzzy draft made by memory or an engine for exactly this source text."""
+    return (catalog.state(entry) == "fuzzy" and not entry.previous_msgid
+            and (catalog.origin(entry) or "").startswith(MACHINE_ORIGINS))
 
 
-def wanted(entry: polib.POEntry, force: bool) -> bool:
-    """Does this entry get a draft? Empty ones do; machine drafts too with ``force``."""
+def is_changed_draft(entry: polib.POEntry) -> bool:
+    """A fuzzy entry that carries an earlier source (``#| msgid``): may hold reviewed work."""
+    return catalog.state(entry) == "fuzzy" and bool(entry.previous_msgid)
+
+
+def wanted(entry: polib.POEntry, force: bool, redraft_changed: bool = False) -> bool:
+    """Does this entry get a draft? Empty ones do; with ``force`` machine drafts too; with
+    ``redraft_changed`` drafts that carry an earlier source too."""
     if entry.obsolete or entry.msgid_plural or not entry.msgid:
         return False
     state = catalog.state(entry)
-    return state == "untranslated" or (force and is_machine_draft(entry))
+    return (state == "untranslated" or (force and is_machine_draft(entry))
+            or (redraft_changed and is_changed_draft(entry)))
 
 
 def chain_for(project: Project, lang: str, engine: str | None = None) -> list[str]:
@@ -82,86 +113,140 @@ def chain_for(project: Project, lang: str, engine: str | None = None) -> list[st
     return chain
 
 
+def memory_threshold(project: Project) -> float:
+    """``memory_threshold`` from chorus.toml: the lowest similarity (%) a memory draft may have."""
+    value = project.config.settings.get("memory_threshold", DEFAULT_MEMORY_THRESHOLD)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not MIN_MEMORY_THRESHOLD <= value <= 100:
+        raise ChorusError(f"chorus.toml: memory_threshold must be a number from {MIN_MEMORY_THRESHOLD} to 100 "
+                          f"(a percentage; default {DEFAULT_MEMORY_THRESHOLD})")
+    return float(value)
+
+
+@dataclass
+class _Run:
+    """What the languages of one run share: the engines made so far and those stopped."""
+
+    project: Project
+    glossary: Glossary
+    threshold: float
+    force: bool
+    redraft_changed: bool
+    progress: Progress | None
+    factory: Callable[[str], Engine]
+    made: dict[str, Engine] = field(default_factory=dict)
+    stopped: dict[str, str] = field(default_factory=dict)  # engine → its hard failure
+
+    def engine(self, name: str) -> Engine:
+        if name not in self.made:
+            self.made[name] = self.factory(name)
+        return self.made[name]
+
+
+@dataclass
+class _Work:
+    """The entries of one language that want a draft, and the statements around them."""
+
+    pending: dict[Key, str] = field(default_factory=dict)  # key → source text, in catalog order
+    statements: dict[str, list[Passage]] = field(default_factory=dict)  # slug → every segment
+
+
 def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
                  engine: str | None = None, force: bool = False, progress: Progress | None = None,
-                 engine_factory: Callable[[str], Engine] | None = None) -> list[LangResult]:
+                 engine_factory: Callable[[str], Engine] | None = None,
+                 redraft_changed: bool = False) -> list[LangResult]:
     """Draft every empty segment of the chosen statements and languages; a result per language."""
     chosen = project.resolve(slugs or [])
     targets = project.resolve_langs(langs)
     chains = {lang: chain_for(project, lang, engine) for lang in targets}
+    threshold = memory_threshold(project)
     for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
         for lang in targets:
             path = project.catalog_path(slug, lang)
             if path.is_file():
                 catalog.read_states(path)
-    glossary = Glossary.load(project)
-    made: dict[str, Engine] = {}
-
-    def get_engine(name: str) -> Engine:
-        if name not in made:
-            made[name] = engine_factory(name) if engine_factory else engines.for_project(name, project)
-        return made[name]
-
+    run = _Run(project, Glossary.load(project), threshold, force, redraft_changed, progress,
+               engine_factory or (lambda name: engines.for_project(name, project)))
     try:
-        return [
-            _run_lang(project, chosen, lang, chains[lang], glossary, get_engine, force, progress)
-            for lang in targets
-        ]
+        return [_run_lang(run, chosen, lang, chains[lang]) for lang in targets]
     finally:
-        for made_engine in made.values():
+        for made_engine in run.made.values():
             made_engine.close()
 
 
-def _run_lang(project: Project, slugs: list[str], lang: str, chain: list[str], glossary: Glossary,
-              get_engine: Callable[[str], Engine], force: bool, progress: Progress | None) -> LangResult:
+def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangResult:
+    project, source = run.project, run.project.config.source_lang
     result = LangResult(lang)
-    _warm_up(project, lang, chain, get_engine)
-    pending = _pending(project, slugs, lang, force, result)
+    _warm_up(run, lang, chain)
+    work = _pending(run, slugs, lang, result)
+    pending = work.pending
     result.pending = len(pending)
     done = 0
 
     def advance(count: int) -> None:
         nonlocal done
         done += count
-        if progress:
-            progress(lang, done, result.pending)
+        if run.progress:
+            run.progress(lang, done, result.pending)
 
     advance(0)
-    for step in chain:
+    for index, step in enumerate(chain):
         if not pending:
             break
         if step == MEMORY:
-            filled = _from_memory(project, lang, pending, result)
-            result.memory += _save(project, lang, filled, force)
+            filled = _from_memory(run, lang, pending, result)
+            result.memory += _save(run, lang, filled)
+            result.memory_fuzzy += sum(1 for draft in filled.values() if draft.previous)
             advance(len(filled))
+            continue
+        if step in run.stopped:
             continue
         try:
-            source_engine = get_engine(step)
-            source_engine.check_pair(project.config.source_lang, lang)
-        except EngineError as error:
+            source_engine = run.engine(step)
+            source_engine.check_pair(source, lang)
+        except EngineUnavailable as error:
             result.errors.append(str(error))
             continue
-        for filled in _from_engine(source_engine, project.config.source_lang, lang, pending, glossary, result):
-            result.engines[step] += _save(project, lang, filled, force)
-            advance(len(filled))
+        except EngineError as error:  # the service itself failed (e.g. no list of pairs)
+            _stop(run, step, error, len(pending), chain[index + 1:], result)
+            continue
+        drafts = (_from_statements(source_engine, source, lang, work, run.glossary, result)
+                  if source_engine.document_level
+                  else _from_engine(source_engine, source, lang, pending, run.glossary))
+        try:
+            for filled in drafts:
+                result.engines[step] += _save(run, lang, filled)
+                advance(len(filled))
+        except EngineError as error:
+            _stop(run, step, error, len(pending), chain[index + 1:], result)
+        except Exception as error:  # an engine bug must not stop the other languages
+            _stop(run, step, EngineError(f"{step} failed: {type(error).__name__}: {error}"), len(pending),
+                  chain[index + 1:], result)
     result.failed = len(pending)
     return result
 
 
-def _warm_up(project: Project, lang: str, chain: list[str], get_engine: Callable[[str], Engine]) -> None:
+def _stop(run: _Run, name: str, error: EngineError, left: int, rest: list[str], result: LangResult) -> None:
+    """One line for the first hard failure of an engine; it is not asked again in this run."""
+    run.stopped[name] = str(error)
+    goes_on = any(step not in run.stopped and step != MEMORY for step in rest)
+    where = "left to the next engine" if goes_on else "left without a draft"
+    result.errors.append(f"{error}; {left} segment{'s' if left != 1 else ''} {where}")
+
+
+def _warm_up(run: _Run, lang: str, chain: list[str]) -> None:
     """Let the first engine of the chain start while the catalogs are read (Apertium takes a
     moment to load its dictionaries); problems are left for the run to report."""
-    first = next((step for step in chain if step != MEMORY), None)
+    first = next((step for step in chain if step != MEMORY and step not in run.stopped), None)
     if first:
         try:
-            get_engine(first).warm_up(project.config.source_lang, lang)
+            run.engine(first).warm_up(run.project.config.source_lang, lang)
         except EngineError:
             pass
 
 
-def _pending(project: Project, slugs: list[str], lang: str, force: bool, result: LangResult) -> dict[Key, str]:
-    """Entries that want a draft: key → source text (in catalog order)."""
-    found: dict[Key, str] = {}
+def _pending(run: _Run, slugs: list[str], lang: str, result: LangResult) -> _Work:
+    """Entries that want a draft (in catalog order), and every segment of their statements."""
+    project, work = run.project, _Work()
     for slug in slugs:
         path = project.catalog_path(slug, lang)
         if not path.is_file():
@@ -172,47 +257,70 @@ def _pending(project: Project, slugs: list[str], lang: str, force: bool, result:
         except ChorusError as error:
             result.errors.append(str(error))
             continue
+        passages = []
         for entry in po:
-            if wanted(entry, force):
-                found[(slug, entry.msgctxt, entry.msgid)] = entry.msgid
-    return found
+            if entry.obsolete or not entry.msgid:
+                continue
+            key = (slug, entry.msgctxt, entry.msgid)
+            wants = wanted(entry, run.force, run.redraft_changed)
+            reviewed = entry.msgstr if catalog.state(entry) in ("translated", "approved") else None
+            passages.append(Passage(key, entry.msgid, _kind(entry), reviewed, wants))
+            if wants:
+                work.pending[key] = entry.msgid
+        if any(passage.wanted for passage in passages):
+            work.statements[slug] = passages
+    return work
 
 
-def _from_memory(project: Project, lang: str, pending: dict[Key, str], result: LangResult) -> dict[Key, tuple[str, str]]:
+def _kind(entry: polib.POEntry) -> str:
+    first = (entry.comment or "").splitlines()[:1]
+    return first[0].strip() if first and not first[0].startswith("[") else ""
+
+
+def _from_memory(run: _Run, lang: str, pending: dict[Key, str], result: LangResult) -> dict[Key, Draft]:
+    """The same sentence from another statement, else the closest one above the threshold."""
     from .memory import Memory
 
     try:
-        memory = Memory.load(project, lang)
+        memory = Memory.load(run.project, lang)
     except ChorusError as error:
         result.errors.append(f"memory: {error}")
         return {}
-    filled = {}
+    filled: dict[Key, Draft] = {}
+    found: dict[str, Draft | None] = {}  # a text pending in several statements is looked up once
     for key, text in pending.items():
         suggestion = memory.exact(text, exclude_slug=key[0])
         if suggestion is not None and suggestion.target:
-            filled[key] = (suggestion.target, f"tm 100% {suggestion.slug}")
+            filled[key] = Draft(suggestion.target, f"tm 100% {suggestion.slug}")
+            continue
+        if run.threshold >= 100:
+            continue
+        if text not in found:
+            best = memory.fuzzy(text, limit=1, cutoff=run.threshold)
+            hit = best[0] if best and best[0].target and best[0].source != text else None
+            found[text] = Draft(hit.target, f"tm {int(hit.score)}% {hit.slug}", hit.source) if hit else None
+        if found[text] is not None:
+            filled[key] = found[text]
     for key in filled:
         del pending[key]
     return filled
 
 
-def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str], glossary: Glossary,
-                 result: LangResult):
-    """Yield the drafts of one engine batch by batch (each batch: key → (draft, origin))."""
+def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str],
+                 glossary: Glossary) -> Iterator[dict[Key, Draft]]:
+    """The drafts of one engine, batch by batch (each batch: key → draft). A hard failure is
+    raised after the drafts the failed batch did make."""
     texts = list(dict.fromkeys(pending.values()))
     masks = {text: mask(text, lang, glossary) for text in texts}
-    origin = f"mt {engine.name}"
+    origin = f"mt {engine.label(source, lang)}"
     size = max(1, int(engine.settings.get("batch_size") or engine.batch_size))
     for start in range(0, len(texts), size):
         batch = texts[start:start + size]
+        failure = None
         try:
             outputs = engine.translate([masks[text].text for text in batch], source, lang)
         except EngineError as error:
-            result.errors.append(str(error))
-            return
-        except Exception as error:  # an engine bug must not stop the other languages
-            result.errors.append(f"{engine.name} failed: {type(error).__name__}: {error}")
-            return
+            failure, outputs = error, error.partial or []
         drafts: dict[str, str] = {}
         for text, output in zip(batch, outputs):
             if not output:
@@ -223,31 +331,54 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
                 drafts[text] = masks[text].restore(output)
             except MaskLost:
                 continue
-        filled = {key: (drafts[text], origin) for key, text in pending.items() if text in drafts}
+        filled = {key: Draft(drafts[text], origin) for key, text in pending.items() if text in drafts}
         for key in filled:
             del pending[key]
         yield filled
+        if failure is not None:
+            raise failure
 
 
-def _save(project: Project, lang: str, filled: dict[Key, tuple[str, str]], force: bool) -> int:
+def _from_statements(engine: Engine, source: str, lang: str, work: _Work, glossary: Glossary,
+                     result: LangResult) -> Iterator[dict[Key, Draft]]:
+    """The drafts of a document-level engine, statement by statement."""
+    origin = f"mt {engine.label(source, lang)}"
+    terms = glossary.for_lang(lang)
+    for slug, passages in work.statements.items():
+        wanted_here = [passage for passage in passages if passage.key in work.pending]
+        if not wanted_here:
+            continue
+        job = StatementJob(slug, source, lang, [
+            Passage(p.key, p.text, p.kind, p.translation, p.key in work.pending) for p in passages
+        ], terms)
+        answer = engine.translate_statement(job)
+        result.errors.extend(answer.problems)
+        filled = {key: Draft(text, origin) for key, text in answer.drafts.items()
+                  if key in work.pending and text}
+        for key in filled:
+            del work.pending[key]
+        yield filled
+
+
+def _save(run: _Run, lang: str, filled: dict[Key, Draft]) -> int:
     """Write drafts into their catalogs (locked read-modify-write, one sync); how many were set.
 
     An entry a volunteer translated while the engine was working is left as the volunteer
     wrote it.
     """
-    by_slug: dict[str, dict[tuple[str | None, str], tuple[str, str]]] = defaultdict(dict)
-    for (slug, context, msgid), value in filled.items():
-        by_slug[slug][(context, msgid)] = value
+    by_slug: dict[str, dict[tuple[str | None, str], Draft]] = defaultdict(dict)
+    for (slug, context, msgid), draft in filled.items():
+        by_slug[slug][(context, msgid)] = draft
     written = 0
-    paths = {project.catalog_path(slug, lang): drafts for slug, drafts in by_slug.items()}
+    paths = {run.project.catalog_path(slug, lang): drafts for slug, drafts in by_slug.items()}
     with catalog.editing_many(list(paths)) as catalogs:
         for path, po in catalogs.items():
             changed = 0
             for entry in po:
-                value = paths[path].get((entry.msgctxt, entry.msgid))
-                if value is None or not wanted(entry, force):
+                draft = paths[path].get((entry.msgctxt, entry.msgid))
+                if draft is None or not wanted(entry, run.force, run.redraft_changed):
                     continue
-                _set_draft(entry, *value)
+                _set_draft(entry, draft)
                 changed += 1
             if changed:
                 catalog.touch_revision(po)
@@ -255,9 +386,9 @@ def _save(project: Project, lang: str, filled: dict[Key, tuple[str, str]], force
     return written
 
 
-def _set_draft(entry: polib.POEntry, text: str, origin: str) -> None:
-    entry.msgstr = text
-    entry.previous_msgid = None
+def _set_draft(entry: polib.POEntry, draft: Draft) -> None:
+    entry.msgstr = draft.text
+    entry.previous_msgid = draft.previous
     entry.previous_msgctxt = None
     catalog.set_state(entry, "fuzzy")
-    catalog.set_origin(entry, origin)
+    catalog.set_origin(entry, draft.origin)

@@ -1,4 +1,4 @@
-"""Apertium, local and offline: all texts of a batch go through one ``apertium`` process.
+"""Apertium, local and offline: each mode runs as one process for the whole run.
 
 One process start costs about as much as translating a hundred sentences, so texts are never
 sent one by one. A batch is written the way ``apertium-destxt`` writes plain text, each text
@@ -6,64 +6,50 @@ after a superblank that names it, and ended by ``.[][\\n]`` as destxt ends a par
 
     [<seg id=0>]Stop the attacks!.[][\\n][<seg id=1>]Read \\[the report\\]\\[1\\].[][\\n]
 
-The output of ``apertium -u -f none <mode>`` is split on those superblanks; the ids must come
-back as 0..N-1 in order, or the batch is translated again one text at a time. Blank-line
-separated plain text is not safe: Apertium can merge a multiword across the line break.
+The output is split on those superblanks; the ids must come back as 0..N-1 in order, or the
+batch is translated again one text at a time. Blank-line separated plain text is not safe:
+Apertium can merge a multiword across the line break.
 
-Unknown words: ``-u`` asks Apertium not to mark them (``*word``, ``#word``, ``@word``), so a
-draft never carries marks a volunteer would have to clean up. Any mark that still shows up in
-front of a word is removed unless the source itself had that character.
+Each mode's pipeline (``apertium-wblank-mode -z``, what the ``apertium`` program runs) is
+started once and kept for the run in null-flush mode: a batch is written followed by ``\\0``
+and its translation read up to the ``\\0`` that comes back, so later batches and other
+languages pay no start-up. Pivots (``en>es>fr``) pass each batch through the modes of the
+chain one after the other; the output of a mode is already in the stream format the next one
+reads, so protected parts stay masked across every hop. What a mode made of a text is kept for
+the run: French through Spanish reuses the Spanish step of the texts Spanish already had.
+
+Unknown words: the generator runs with ``-n`` (``apertium -u``), so a draft never carries
+``*word`` marks a volunteer would have to clean up. Any mark that still shows up in front of a
+word is removed unless the source itself had that character.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
 import shutil
+import signal
 import subprocess
+import tempfile
+import threading
+import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
+from .apertium_pairs import (MAX_HOPS, MODES_DIR, Chain, Modes, candidates, node, debian_packages,
+                             package_for, packages_with)
 from .base import Engine, EngineError, EngineUnavailable, PairStatus
 
-MODES_DIR = Path("/usr/share/apertium/modes")
+__all__ = ["MODES_DIR", "ApertiumEngine", "Pipeline", "batch_input", "candidates", "debian_packages", "escape",
+           "finish", "package_for", "split_output", "split_raw", "strip_marks"]
 
-# ISO 639-1 → the ISO 639-3 codes Apertium's newer pairs use (older pairs use the 639-1 code).
-ISO3 = {
-    "af": "afr", "an": "arg", "ar": "ara", "az": "aze", "be": "bel", "bg": "bul", "br": "bre",
-    "bs": "bos", "ca": "cat", "cs": "ces", "cy": "cym", "da": "dan", "de": "deu", "el": "ell",
-    "en": "eng", "eo": "epo", "es": "spa", "et": "est", "eu": "eus", "fa": "fas", "fi": "fin",
-    "fr": "fra", "ga": "gle", "gd": "gla", "gl": "glg", "he": "heb", "hi": "hin", "hr": "hrv",
-    "hu": "hun", "hy": "hye", "id": "ind", "is": "isl", "it": "ita", "ja": "jpn", "ka": "kat",
-    "kk": "kaz", "ko": "kor", "ky": "kir", "lt": "lit", "lv": "lav", "mk": "mkd", "ms": "msa",
-    "mt": "mlt", "nb": "nob", "nl": "nld", "nn": "nno", "no": "nor", "oc": "oci", "pl": "pol",
-    "pt": "por", "ro": "ron", "ru": "rus", "sc": "srd", "se": "sme", "sk": "slk", "sl": "slv",
-    "sq": "sqi", "sr": "srp", "sv": "swe", "sw": "swa", "tr": "tur", "tt": "tat", "uk": "ukr",
-    "ur": "urd", "zh": "zho",
-}
-# Serbo-Croatian pairs serve Serbian, Croatian and Bosnian; Malay pairs use zlm.
-GROUPS = {"sr": ["hbs"], "hr": ["hbs"], "bs": ["hbs"], "ms": ["zlm"]}
-
+PARAGRAPH_END = ".[][\n]"
 _ESCAPE = re.compile(r"[\[\]^$@\\/<>{}]")
 _SUPERBLANK = re.compile(r"\s*~\s*|\s{2,}|[^\S ]")
 _TOKEN = re.compile(r"\\.|\[((?:\\.|[^\]\\])*)\]|[^\\\[]+", re.S)
 _SEGMENT = re.compile(r"^<seg id=(\d+)>$")
 _MARK = re.compile(r"(?<![\w\\])([*#@])(?=\w)")
-
-
-def candidates(lang: str) -> list[str]:
-    """Apertium codes to try for a Chorus language code, most specific first.
-
-    >>> candidates("pt_BR")
-    ['por_BR', 'pt_BR', 'por', 'pt']
-    >>> candidates("sr")
-    ['srp', 'sr', 'hbs']
-    """
-    base, _, region = lang.partition("_")
-    codes = [ISO3[base], base] if base in ISO3 else [base]
-    if region:
-        codes = [f"{code}_{region}" for code in codes] + codes
-    return codes + GROUPS.get(base, [])
 
 
 def escape(text: str) -> str:
@@ -72,50 +58,65 @@ def escape(text: str) -> str:
     >>> escape("Read [this] @ 5$  now")
     'Read \\\\[this\\\\] \\\\@ 5\\\\$[  ]now'
     """
-    escaped = _ESCAPE.sub(lambda match: "\\" + match.group(), text)
+    escaped = _ESCAPE.sub(lambda match: "\\" + match.group(), text.replace("\0", ""))
     return _SUPERBLANK.sub(lambda match: f"[{match.group()}]", escaped)
 
 
+def body(text: str) -> str:
+    """One text as a paragraph of the stream: escaped, with destxt's paragraph end."""
+    return escape(text) + PARAGRAPH_END
+
+
+def join_bodies(bodies: list[str]) -> str:
+    return "".join(f"[<seg id={number}>]{part}" for number, part in enumerate(bodies))
+
+
 def batch_input(texts: list[str]) -> str:
-    return "".join(f"[<seg id={number}>]{escape(text)}.[][\n]" for number, text in enumerate(texts))
+    return join_bodies([body(text) for text in texts])
 
 
-def split_output(output: str, count: int) -> list[str] | None:
-    """The texts of a batch's output (``-f none``), or None unless ids 0..count-1 came back in order.
-
-    This does what ``apertium-retxt`` does (superblanks to their content, escapes undone, the
-    paragraph-end dot removed) but splits on the id superblanks first, so no translated text
-    can ever be mistaken for a boundary.
+def split_raw(output: str, count: int) -> list[str] | None:
+    """The stream pieces of a batch's output, one per text, or None unless ids 0..count-1 came
+    back in order. A piece is still in stream format: it can go through another mode as it is.
     """
-    pieces: list[list[str]] = []
-    expected = 0
+    starts: list[int] = []
+    ends: list[int] = []
     for match in _TOKEN.finditer(output):
-        token, blank = match.group(), match.group(1)
-        if blank is not None:
-            marker = _SEGMENT.match(blank)
-            if marker:
-                if int(marker.group(1)) != expected:
-                    return None
-                expected += 1
-                pieces.append([])
-                continue
-        if not pieces:
-            if token.strip():
+        blank = match.group(1)
+        marker = _SEGMENT.match(blank) if blank is not None else None
+        if marker:
+            if int(marker.group(1)) != len(starts):
                 return None
-            continue
-        pieces[-1].append(token)
-    if expected != count:
+            ends.append(match.start())
+            starts.append(match.end())
+        elif not starts and match.group().strip():
+            return None
+    if len(starts) != count:
         return None
-    return [_finish(piece) for piece in pieces]
+    ends = ends[1:] + [len(output)]
+    return [output[start:end] for start, end in zip(starts, ends)]
 
 
-def _finish(tokens: list[str]) -> str:
+def finish(piece: str) -> str:
+    """A stream piece as plain text: what ``apertium-retxt`` does (superblanks to their
+    content, escapes undone) and the paragraph-end dot removed."""
+    tokens = [match.group() for match in _TOKEN.finditer(piece)]
     while tokens and tokens[-1] in ("[]", "[\n]", "\n"):
         tokens.pop()
     text = "".join(_plain(token) for token in tokens)
     if text.endswith("."):
         text = text[:-1]
     return text.strip()
+
+
+def split_output(output: str, count: int) -> list[str] | None:
+    """The texts of a batch's output, or None unless ids 0..count-1 came back in order.
+
+    This splits on the id superblanks first, so no translated text can ever be mistaken for
+    a boundary.
+    """
+    pieces = split_raw(output, count)
+    return None if pieces is None else [finish(piece) for piece in pieces]
 
 
 def _plain(token: str) -> str:
@@ -131,32 +132,106 @@ def strip_marks(translation: str, source: str) -> str:
     return _MARK.sub(lambda match: match.group() if match.group(1) in source else "", translation)
 
 
-@lru_cache(maxsize=1)
-def debian_packages() -> tuple[str, ...]:
-    """Names of Apertium pair packages known to apt on this machine (empty when apt is absent)."""
-    if not shutil.which("apt-cache"):
-        return ()
-    try:
-        result = subprocess.run(["apt-cache", "pkgnames", "apertium-"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
-    return tuple(sorted(result.stdout.split()))
+# --- one mode, kept running ------------------------------------------------------------------
 
 
-def package_for(source: str, target: str) -> str | None:
-    """The Debian package that would bring the pair, preferring the newer three-letter names."""
-    known = set(debian_packages())
-    best = None
-    for src in candidates(source):
-        for tgt in candidates(target):
-            for name in (f"apertium-{src}-{tgt}", f"apertium-{tgt}-{src}"):
-                if name in known and (best is None or len(name) > len(best)):
-                    best = name
-    return best
+class Pipeline:
+    """One mode's pipeline in null-flush mode: ``exchange`` sends a batch, returns its output."""
+
+    def __init__(self, mode_file: Path, name: str):
+        self.name = name
+        self.stderr = tempfile.TemporaryFile()
+        try:
+            command = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True,
+                                     text=True, timeout=30)
+        except FileNotFoundError:
+            raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
+        if command.returncode != 0 or not command.stdout.strip():
+            raise EngineError(f"apertium {name}: cannot read the mode ({_last_line(command.stderr) or 'no command'})")
+        # $1 is the generator's option (-n: no unknown-word marks), $2 the tagger's (none).
+        self.process = subprocess.Popen(["bash", "-c", command.stdout.strip(), "apertium", "-n", ""],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                        start_new_session=True)
+
+    def exchange(self, data: str, timeout: float) -> str:
+        """Write one batch and ``\\0``, read the output up to the ``\\0`` that comes back."""
+        failure: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                self.process.stdin.write(data.encode("utf-8") + b"\0")
+                self.process.stdin.flush()
+            except (BrokenPipeError, ValueError, OSError) as error:
+                failure.append(error)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + timeout
+        fd = self.process.stdout.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    self.close()
+                    raise EngineError(f"apertium {self.name} took longer than {timeout:.0f} s")
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    raise EngineError(f"apertium {self.name} failed: {self._reason()}")
+                chunks.append(chunk)
+                if chunk.endswith(b"\0"):
+                    break
+        writer.join(timeout=5)
+        return b"".join(chunks)[:-1].decode("utf-8", "replace")
+
+    def _reason(self) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.stderr.seek(0)
+        line = _last_line(self.stderr.read().decode("utf-8", "replace"))
+        self.close()
+        return line or (f"exit {code}" if code is not None else "the pipeline stopped answering")
+
+    def close(self) -> None:
+        process = self.process
+        if process.poll() is None:
+            try:
+                process.stdin.close()  # every stage ends at the end of its input
+            except OSError:
+                pass
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+        for stream in (process.stdin, process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.stderr.close()
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+# --- the engine --------------------------------------------------------------------------------
 
 
 @dataclass
 class ApertiumEngine(Engine):
+    """Settings (``[apertium]`` in chorus.toml): ``modes`` (the modes folder), ``pivots`` (the
+    languages a chain may pass through, in order of preference; ``[]`` for direct pairs only),
+    ``max_hops`` (default 3), ``timeout`` (seconds per batch, default 600), ``batch_size``."""
+
     name = "apertium"
     description = "Apertium, local and offline (Debian packages apertium and apertium-<pair>)"
     batch_size = 2000
@@ -169,90 +244,123 @@ class ApertiumEngine(Engine):
     def timeout(self) -> float:
         return float(self.settings.get("timeout", 600))
 
+    @property
+    def modes(self) -> Modes:
+        """The installed modes, read once per engine (once per run)."""
+        if "_modes" not in self.__dict__:
+            pivots = self.settings.get("pivots")
+            self.__dict__["_modes"] = Modes.read(
+                self.modes_dir,
+                pivots=None if pivots is None else [str(lang) for lang in pivots],
+                max_hops=int(self.settings.get("max_hops", MAX_HOPS)),
+            )
+        return self.__dict__["_modes"]
+
     def installed_modes(self) -> list[str]:
-        if not self.modes_dir.is_dir():
-            return []
-        return sorted(path.stem for path in self.modes_dir.glob("*.mode"))
+        return list(self.modes.names)
 
     def mode(self, source: str, target: str) -> str | None:
-        """The installed mode for a pair (``eng-spa``), or None."""
-        modes = set(self.installed_modes())
-        for src in candidates(source):
-            for tgt in candidates(target):
-                if f"{src}-{tgt}" in modes:
-                    return f"{src}-{tgt}"
-        return None
+        """The installed mode of a pair without pivot (``eng-spa``), or None."""
+        return self.modes.direct(source, target)
+
+    def chain(self, source: str, target: str) -> Chain | None:
+        """The shortest chain of installed modes for a pair, or None."""
+        return self.modes.chain(source, target)
 
     def code(self, lang: str) -> str | None:
         return candidates(lang)[0]
+
+    def label(self, source: str, target: str) -> str:
+        found = self.chain(source, target)
+        return f"{self.name} {found.label}" if found and found.pivoted else self.name
 
     def pair_status(self, source: str, target: str) -> PairStatus:
         if not shutil.which("apertium"):
             return PairStatus(source, target, False, "the apertium program is not installed",
                               "apt-get install apertium")
-        mode = self.mode(source, target)
-        if mode:
-            return PairStatus(source, target, True, f"mode {mode}")
+        found = self.chain(source, target)
+        if found:
+            return PairStatus(source, target, True, found.describe())
         package = package_for(source, target)
         if package:
             return PairStatus(source, target, False, "pair not installed", f"apt-get install {package}")
-        return PairStatus(source, target, False, "no Apertium pair packaged for Debian",
+        one_way = self.modes.modes_from(target)
+        if one_way:
+            packaged = ", ".join(self.modes.installed_packages(packages_with(target))) or "the installed pairs"
+            return PairStatus(source, target, False,
+                              f"no installed pair translates into {target} ({packaged}: only {', '.join(one_way)})",
+                              "use the apy engine or an online engine for this language")
+        missing = [name for name in packages_with(target) if not self.modes.installed_packages([name])]
+        reachable = [name for name in missing if self._reaches_other_side(source, target, name)]
+        if missing:
+            return PairStatus(source, target, False, f"no installed pair reaches {target}",
+                              f"apt-get install {' '.join((reachable or missing)[:2])}")
+        return PairStatus(source, target, False, f"no Apertium pair packaged for Debian translates into {target}",
                           "use the apy engine or an online engine for this language")
 
+    def _reaches_other_side(self, source: str, target: str, package: str) -> bool:
+        """Does an installed chain reach the other language of ``package`` (a pivot to install)?"""
+        codes = set(candidates(target))
+        others = [code for code in package.split("-")[1:] if code not in codes]
+        return any(self.modes.chain(source, node(code)) for code in others)
+
     def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
-        mode = self.mode(source, target)
-        if mode is None:
+        found = self.chain(source, target)
+        if found is None:
             raise EngineUnavailable(f"apertium has no {source}→{target} pair")
-        translated = split_output(self.run(mode, batch_input(texts)), len(texts))
-        if translated is None:
-            translated = [self._one(mode, text) for text in texts]
-        return [strip_marks(out, text) if out else None for out, text in zip(translated, texts)]
+        pieces = [body(text) for text in texts]
+        for mode in found.modes:
+            pieces = self._hop(mode, pieces)
+        results: list[str | None] = []
+        for piece, text in zip(pieces, texts):
+            out = finish(piece)
+            results.append(strip_marks(out, text) if out else None)
+        return results
 
-    def _one(self, mode: str, text: str) -> str | None:
-        result = split_output(self.run(mode, batch_input([text])), 1)
-        return result[0] if result else None
+    def _hop(self, mode: str, pieces: list[str]) -> list[str]:
+        """Every piece through one mode: what this run already translated is taken as it was."""
+        done = self._results.setdefault(mode, {})
+        todo = list(dict.fromkeys(piece for piece in pieces if piece not in done))
+        if todo:
+            translated = split_raw(self.run(mode, join_bodies(todo)), len(todo))
+            if translated is None:  # ids lost or shuffled: one text at a time
+                translated = [self._one(mode, piece) for piece in todo]
+            done.update(zip(todo, translated))
+        return [done[piece] for piece in pieces]
 
-    def warm_up(self, source: str, target: str) -> None:
-        """Start the pipeline now: it loads its dictionaries while the catalogs are being read."""
-        mode = self.mode(source, target)
-        if mode and mode not in self._warm:
-            try:
-                self._warm[mode] = self._start(mode)
-            except OSError:
-                pass  # run() will say what is wrong
-
-    def close(self) -> None:
-        for process in self._warm.values():
-            process.kill()
-            process.wait()
-        self._warm.clear()
-
-    @property
-    def _warm(self) -> dict[str, subprocess.Popen]:
-        if "_warm_processes" not in self.__dict__:
-            self.__dict__["_warm_processes"] = {}
-        return self.__dict__["_warm_processes"]
-
-    def _start(self, mode: str) -> subprocess.Popen:
-        command = ["apertium", "-u", "-f", "none"]
-        if self.modes_dir != MODES_DIR:
-            command += ["-d", str(self.modes_dir.parent)]
-        command.append(mode)
-        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def _one(self, mode: str, piece: str) -> str:
+        result = split_raw(self.run(mode, join_bodies([piece])), 1)
+        return result[0] if result else ""
 
     def run(self, mode: str, data: str) -> str:
-        """One ``apertium`` process over escaped input; the raw ``-f none`` output."""
-        try:
-            process = self._warm.pop(mode, None) or self._start(mode)
-        except FileNotFoundError:
-            raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
-        try:
-            stdout, stderr = process.communicate(data.encode("utf-8"), timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise EngineError(f"apertium {mode} took longer than {self.timeout:.0f} s") from None
-        if process.returncode != 0:
-            message = stderr.decode("utf-8", "replace").strip().splitlines()
-            raise EngineError(f"apertium {mode} failed: {message[-1] if message else f'exit {process.returncode}'}")
-        return stdout.decode("utf-8", "replace")
+        """One batch in stream format through one mode's pipeline; its raw output."""
+        return self._pipeline(mode).exchange(data, self.timeout)
+
+    def warm_up(self, source: str, target: str) -> None:
+        """Start every mode of the pair's chain: they load their dictionaries while the catalogs
+        are being read."""
+        found = self.chain(source, target)
+        for mode in found.modes if found else ():
+            try:
+                self._pipeline(mode)
+            except EngineError:
+                return  # the run will say what is wrong
+
+    def close(self) -> None:
+        for pipeline in self._pipelines.values():
+            pipeline.close()
+        self._pipelines.clear()
+
+    @property
+    def _pipelines(self) -> dict[str, Pipeline]:
+        return self.__dict__.setdefault("_running", {})
+
+    @property
+    def _results(self) -> dict[str, dict[str, str]]:
+        return self.__dict__.setdefault("_done", {})
+
+    def _pipeline(self, mode: str) -> Pipeline:
+        pipeline = self._pipelines.get(mode)
+        if pipeline is None or pipeline.process.poll() is not None:
+            pipeline = self._pipelines[mode] = Pipeline(self.modes_dir / f"{mode}.mode", mode)
+        return pipeline
