@@ -248,6 +248,15 @@ def _term_matches(text: str, terms: list[Term]) -> list[tuple[int, int, Term]]:
     return sorted(matches, key=lambda m: m[0])
 
 
+def contains_term(text: str, term: str) -> bool:
+    """Does ``text`` hold ``term`` on word boundaries (as :func:`mask` would find it)?
+
+    >>> contains_term("Stop Trump now", "Trump"), contains_term("Trumpet", "Trump")
+    (True, False)
+    """
+    return _term_pattern(term).search(text) is not None
+
+
 def _term_pattern(term: str) -> re.Pattern:
     words = [re.escape(word) for word in term.split()]
     if term == term.lower() and term[:1].isalpha():

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
-from chorus import engines
+from chorus import catalog, engines
+from chorus.engines import apertium
 from chorus.engines.apertium import MODES_DIR, ApertiumEngine, batch_input, escape, split_output
+from chorus.pretranslate import pretranslate
+from chorus.project import Project
 
 TEXTS = [
     "Stop the attacks on the harbour workers!",
@@ -100,3 +104,68 @@ def test_missing_pair_is_an_engine_error_with_the_fix(tmp_path):
     engine = ApertiumEngine({"modes": str(only_spanish)})
     with pytest.raises(engines.EngineUnavailable, match="apt-get install apertium-eng-cat"):
         engine.translate(["Hello"], "en", "ca")
+
+
+# --- pipelines kept for the run, and pivots ------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """Every pipeline started (by mode) and the number of texts each mode was sent."""
+    started: list[str] = []
+    sent: dict[str, int] = {}
+
+    class Recording(apertium.Pipeline):
+        def __init__(self, mode_file, name):
+            started.append(name)
+            super().__init__(mode_file, name)
+
+        def exchange(self, data, timeout):
+            sent[self.name] = sent.get(self.name, 0) + data.count("[<seg id=")
+            return super().exchange(data, timeout)
+
+    monkeypatch.setattr(apertium, "Pipeline", Recording)
+    return started, sent
+
+
+def test_one_process_per_mode_for_a_whole_run_of_many_batches(sample_project, recorded):
+    started, sent = recorded
+    config = sample_project.root / "chorus.toml"
+    config.write_text(config.read_text() + "\n[apertium]\nbatch_size = 5\n")
+    results = {r.lang: r for r in pretranslate(Project.load(sample_project.root), langs=["es", "fr"])}
+    assert results["es"].engines["apertium"] == results["es"].pending > 10  # several batches
+    assert results["fr"].engines["apertium"] == results["fr"].pending
+    assert sorted(started) == ["eng-spa", "es-fr"]  # one pipeline per mode, for every batch and language
+    texts = {e.msgid for slug in sample_project.statements()
+             for e in catalog.read(sample_project.catalog_path(slug, "es")) if e.msgid}
+    assert sent == {"eng-spa": len(texts), "es-fr": len(texts)}  # French reused the Spanish step
+
+
+def test_pivot_equals_the_two_hops_run_by_hand(engine):
+    texts = ["Stop the attacks on the harbour workers!", "Read [our full report][1] now.", "Solidarity!"]
+    spanish = engine.run("eng-spa", batch_input(texts))
+    by_hand = split_output(ApertiumEngine().run("es-fr", spanish), len(texts))
+    assert engine.translate(texts, "en", "fr") == by_hand
+    assert engine.label("en", "fr") == "apertium en>es>fr" and engine.label("en", "es") == "apertium"
+
+
+def test_a_pipeline_that_fails_is_one_line(tmp_path):
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    (modes / "eng-spa.mode").write_text("lt-proc /nonexistent/eng-spa.automorf.bin\n")
+    with pytest.raises(engines.EngineError) as raised:
+        ApertiumEngine({"modes": str(modes)}).translate(["Hello"], "en", "es")
+    message = str(raised.value)
+    assert message.startswith("apertium eng-spa failed: ") and "\n" not in message
+
+
+def test_a_pipeline_that_hangs_times_out(tmp_path):
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    (modes / "eng-spa.mode").write_text("tail -f /dev/null\n")
+    engine = ApertiumEngine({"modes": str(modes), "timeout": 0.5})
+    started = time.monotonic()
+    with pytest.raises(engines.EngineError, match=r"^apertium eng-spa took longer than 0\.5 s$"):
+        engine.translate(["Hello"], "en", "es")
+    assert time.monotonic() - started < 5
+    engine.close()

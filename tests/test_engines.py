@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_registry_has_every_engine_and_each_is_an_engine():
-    assert set(engines.ENGINES) == {"apertium", "apy", "google", "mymemory", "deepl", "libre", "microsoft"}
+    assert set(engines.ENGINES) == {"apertium", "apy", "google", "mymemory", "deepl", "libre", "microsoft", "openai"}
     for name in engines.ENGINES:
         engine = engines.create(name, {})
         assert engine.name == name
@@ -200,3 +200,13 @@ def test_engines_command_shows_chains_and_why_a_language_is_not_served(tmp_path)
     }
     assert "DEEPL_API_KEY" in result.output
     assert "[apy] url" in result.output
+
+
+@pytest.mark.parametrize("module", ["chorus.engines", "chorus.engines.base", "chorus.engines.apertium",
+                                    "chorus.engines.apertium_pairs", "chorus.engines.openai"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failures == 0

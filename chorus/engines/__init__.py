@@ -1,7 +1,7 @@
 """Machine translation engines, one small module each, behind :class:`~.base.Engine`.
 
 >>> sorted(ENGINES)
-['apertium', 'apy', 'deepl', 'google', 'libre', 'microsoft', 'mymemory']
+['apertium', 'apy', 'deepl', 'google', 'libre', 'microsoft', 'mymemory', 'openai']
 >>> engine = create("apertium", {})
 >>> engine.name
 'apertium'
@@ -23,6 +23,7 @@ ENGINES = {
     "deepl": ("deepl", "DeepLEngine"),
     "libre": ("libre", "LibreEngine"),
     "microsoft": ("microsoft", "MicrosoftEngine"),
+    "openai": ("openai", "OpenAIEngine"),
 }
 MEMORY = "memory"  # not an engine: the translation memory step of a chain
 

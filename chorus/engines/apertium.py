@@ -175,7 +175,7 @@ class Pipeline:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not selector.select(remaining):
                     self.close()
-                    raise EngineError(f"apertium {self.name} took longer than {timeout:.0f} s")
+                    raise EngineError(f"apertium {self.name} took longer than {timeout:g} s")
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     raise EngineError(f"apertium {self.name} failed: {self._reason()}")
