@@ -7,7 +7,6 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -16,13 +15,14 @@ from chorus import catalog, engines
 from chorus.pretranslate import pretranslate
 from chorus.project import Project
 from tests.conftest import msgfmt_check
+from tests.servers import JSONHandler, serving
 from tests.test_apy import free_port
 
 WORDS = {"solidarity": "solidaridad", "with": "con", "the": "los", "workers": "trabajadores",
          "stop": "paren", "attacks": "ataques", "we": "nosotros", "strike": "huelga"}
 
 
-class LibreLike(BaseHTTPRequestHandler):
+class LibreLike(JSONHandler):
     """POST /translate?q=…&source=…&target=… → {"translatedText": …}, word by word.
 
     ``server.script`` lists answers to give first, as (status, headers); ``server.always`` an
@@ -45,19 +45,6 @@ class LibreLike(BaseHTTPRequestHandler):
             translated = re.sub(r"[A-Za-z]+", lambda m: _word(m.group()), text)
             self.reply(200, {"translatedText": translated})
 
-    def reply(self, status, body, headers=None):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
 
 def _word(word: str) -> str:
     out = WORDS.get(word.lower(), word)
@@ -66,13 +53,8 @@ def _word(word: str) -> str:
 
 @pytest.fixture(scope="module")
 def libre_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LibreLike)
-    server.requests, server.script, server.always = [], [], None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(LibreLike, requests=[], script=[], always=None) as server:
+        yield server
 
 
 @pytest.fixture

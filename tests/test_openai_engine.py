@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,6 +18,7 @@ from chorus.ingest import apply, plan_add
 from chorus.pretranslate import pretranslate
 from chorus.project import Project
 from tests.conftest import msgfmt_check
+from tests.servers import JSONHandler, serving
 
 WORDS = {"stop": "paren", "the": "los", "attacks": "ataques", "on": "en", "workers": "trabajadores",
          "solidarity": "solidaridad", "with": "con", "we": "nosotros", "stand": "estamos", "at": "en",
@@ -57,7 +56,7 @@ def _word(word: str) -> str:
     return out.capitalize() if word[0].isupper() else out
 
 
-class ChatLike(BaseHTTPRequestHandler):
+class ChatLike(JSONHandler):
     """POST /v1/chat/completions. ``server.fault`` picks a bad answer; ``server.status`` an error."""
 
     def do_POST(self):
@@ -97,26 +96,11 @@ class ChatLike(BaseHTTPRequestHandler):
             content = "```json\n" + content + "\n```"
         return content, "length" if fault == "cut off" else "stop"
 
-    def reply(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture(scope="module")
 def chat_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ChatLike)
-    server.requests, server.fault, server.status = [], None, None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(ChatLike, requests=[], fault=None, status=None) as server:
+        yield server
 
 
 @pytest.fixture
