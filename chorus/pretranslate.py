@@ -133,6 +133,7 @@ class _Run:
     redraft_changed: bool
     progress: Progress | None
     factory: Callable[[str], Engine]
+    complete: bool = False  # every statement of the project is in the run
     made: dict[str, Engine] = field(default_factory=dict)
     stopped: dict[str, str] = field(default_factory=dict)  # engine → its hard failure
 
@@ -148,6 +149,7 @@ class _Work:
 
     pending: dict[Key, str] = field(default_factory=dict)  # key → source text, in catalog order
     statements: dict[str, list[Passage]] = field(default_factory=dict)  # slug → every segment
+    reviewed: int = 0  # translated and approved entries seen
 
 
 def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
@@ -159,14 +161,18 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
     targets = project.resolve_langs(langs)
     chains = {lang: chain_for(project, lang, engine) for lang in targets}
     threshold = memory_threshold(project)
-    for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
-        for lang in targets:
-            path = project.catalog_path(slug, lang)
-            if path.is_file():
-                catalog.read_states(path)
-    run = _Run(project, Glossary.load(project), threshold, force, redraft_changed, progress,
-               engine_factory or (lambda name: engines.for_project(name, project)))
+    run = _Run(project, Glossary(), threshold, force, redraft_changed, progress,
+               engine_factory or (lambda name: engines.for_project(name, project)),
+               complete=set(chosen) == set(project.statements()))
     try:
+        for lang in targets:  # engines start (Apertium loads its dictionaries) while catalogs are read
+            _warm_up(run, lang, chains[lang])
+        for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
+            for lang in targets:
+                path = project.catalog_path(slug, lang)
+                if path.is_file():
+                    catalog.read_states(path)
+        run.glossary = Glossary.load(project)
         return [_run_lang(run, chosen, lang, chains[lang]) for lang in targets]
     finally:
         for made_engine in run.made.values():
@@ -176,7 +182,6 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
 def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangResult:
     project, source = run.project, run.project.config.source_lang
     result = LangResult(lang)
-    _warm_up(run, lang, chain)
     work = _pending(run, slugs, lang, result)
     pending = work.pending
     result.pending = len(pending)
@@ -193,7 +198,7 @@ def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangR
         if not pending:
             break
         if step == MEMORY:
-            filled = _from_memory(run, lang, pending, result)
+            filled = _from_memory(run, lang, pending, result) if _may_remember(run, work) else {}
             result.memory += _save(run, lang, filled)
             result.memory_fuzzy += sum(1 for draft in filled.values() if draft.previous)
             advance(len(filled))
@@ -264,12 +269,23 @@ def _pending(run: _Run, slugs: list[str], lang: str, result: LangResult) -> _Wor
             key = (slug, entry.msgctxt, entry.msgid)
             wants = wanted(entry, run.force, run.redraft_changed)
             reviewed = entry.msgstr if catalog.state(entry) in ("translated", "approved") else None
+            work.reviewed += reviewed is not None
             passages.append(Passage(key, entry.msgid, _kind(entry), reviewed, wants))
             if wants:
                 work.pending[key] = entry.msgid
         if any(passage.wanted for passage in passages):
             work.statements[slug] = passages
     return work
+
+
+def _may_remember(run: _Run, work: _Work) -> bool:
+    """False when the memory is sure to be empty: every catalog of the language was just read
+    and holds nothing translated, and no TMX file was imported. The index is then not read."""
+    if not run.complete or work.reviewed:
+        return True
+    from .memory import tm_dir
+
+    return tm_dir(run.project).is_dir() and any(tm_dir(run.project).glob("*.tmx"))
 
 
 def _kind(entry: polib.POEntry) -> str:
@@ -308,35 +324,41 @@ def _from_memory(run: _Run, lang: str, pending: dict[Key, str], result: LangResu
 
 def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str],
                  glossary: Glossary) -> Iterator[dict[Key, Draft]]:
-    """The drafts of one engine, batch by batch (each batch: key → draft). A hard failure is
-    raised after the drafts the failed batch did make."""
+    """The drafts of one engine, batch by batch (each batch: key → draft). The next batch is
+    translated while the caller saves this one. A hard failure is raised after the drafts the
+    failed batch did make."""
     texts = list(dict.fromkeys(pending.values()))
     masks = {text: mask(text, lang, glossary) for text in texts}
     origin = f"mt {engine.label(source, lang)}"
     size = max(1, int(engine.settings.get("batch_size") or engine.batch_size))
-    for start in range(0, len(texts), size):
-        batch = texts[start:start + size]
-        failure = None
-        try:
-            outputs = engine.translate([masks[text].text for text in batch], source, lang)
-        except EngineError as error:
-            failure, outputs = error, error.partial or []
-        drafts: dict[str, str] = {}
-        for text, output in zip(batch, outputs):
-            if not output:
-                continue
-            if "  " not in text:
-                output = _SPACES.sub(" ", output)  # a dropped word leaves two spaces behind
+    batches = [texts[start:start + size] for start in range(0, len(texts), size)]
+
+    translated = engine.translate_many([[masks[text].text for text in batch] for batch in batches], source, lang)
+    try:
+        for batch in batches:
+            failure = None
             try:
-                drafts[text] = masks[text].restore(output)
-            except MaskLost:
-                continue
-        filled = {key: Draft(drafts[text], origin) for key, text in pending.items() if text in drafts}
-        for key in filled:
-            del pending[key]
-        yield filled
-        if failure is not None:
-            raise failure
+                outputs = next(translated)
+            except EngineError as error:
+                failure, outputs = error, error.partial or []
+            drafts: dict[str, str] = {}
+            for text, output in zip(batch, outputs):
+                if not output:
+                    continue
+                if "  " not in text:
+                    output = _SPACES.sub(" ", output)  # a dropped word leaves two spaces behind
+                try:
+                    drafts[text] = masks[text].restore(output)
+                except MaskLost:
+                    continue
+            filled = {key: Draft(drafts[text], origin) for key, text in pending.items() if text in drafts}
+            for key in filled:
+                del pending[key]
+            yield filled
+            if failure is not None:
+                raise failure
+    finally:
+        translated.close()
 
 
 def _from_statements(engine: Engine, source: str, lang: str, work: _Work, glossary: Glossary,

@@ -76,18 +76,24 @@ def test_unknown_words_carry_no_marks(engine):
     assert "*" in marked  # without -u Apertium would mark them
 
 
-def test_a_mismatched_batch_falls_back_to_one_text_at_a_time():
-    calls = []
+def test_a_mismatched_batch_falls_back_to_one_text_at_a_time(monkeypatch):
+    texts = ["Good morning.", "Good night.", "Solidarity!"]
+    expected = ApertiumEngine().translate(texts, "en", "es")
+    sent = []
 
-    class Garbled(ApertiumEngine):
-        def run(self, mode, data):
-            raw = super().run(mode, data)
-            calls.append(data.count("<seg id="))
-            return raw.replace("[<seg id=1>]", "", 1) if len(calls) == 1 else raw
+    class Garbled(apertium.Pipeline):
+        def send(self, data):
+            sent.append(data.count("<seg id="))
+            super().send(data)
 
-    out = Garbled().translate(["Good morning.", "Good night.", "Solidarity!"], "en", "es")
-    assert calls == [3, 1, 1, 1]
-    assert out == ApertiumEngine().translate(["Good morning.", "Good night.", "Solidarity!"], "en", "es")
+        def receive(self, timeout):
+            raw = super().receive(timeout)
+            return raw.replace("[<seg id=1>]", "", 1) if len(sent) == 1 else raw
+
+    monkeypatch.setattr(apertium, "Pipeline", Garbled)
+    engine = ApertiumEngine()
+    assert engine.translate(texts, "en", "es") == expected
+    assert sent == [3, 1, 1, 1]
 
 
 def test_split_output_requires_ids_in_order():
@@ -97,13 +103,16 @@ def test_split_output_requires_ids_in_order():
     assert split_output("junk[<seg id=0>]a.[][\n]", 1) is None
 
 
-def test_missing_pair_is_an_engine_error_with_the_fix(tmp_path):
+def test_missing_pair_is_an_engine_error_and_chorus_engines_has_the_fix(tmp_path):
     only_spanish = tmp_path / "modes"
     only_spanish.mkdir()
     (only_spanish / "eng-spa.mode").symlink_to(MODES_DIR / "eng-spa.mode")
     engine = ApertiumEngine({"modes": str(only_spanish)})
-    with pytest.raises(engines.EngineUnavailable, match="apt-get install apertium-eng-cat"):
+    with pytest.raises(engines.EngineUnavailable) as raised:
         engine.translate(["Hello"], "en", "ca")
+    assert str(raised.value) == ("apertium cannot translate en→ca: no installed pair reaches ca "
+                                 "(chorus engines shows what can)")
+    assert engine.pair_status("en", "ca").fix == "apt-get install apertium-eng-cat"
 
 
 # --- pipelines kept for the run, and pivots ------------------------------------------------------
@@ -120,9 +129,9 @@ def recorded(monkeypatch):
             started.append(name)
             super().__init__(mode_file, name)
 
-        def exchange(self, data, timeout):
+        def send(self, data):
             sent[self.name] = sent.get(self.name, 0) + data.count("[<seg id=")
-            return super().exchange(data, timeout)
+            return super().send(data)
 
     monkeypatch.setattr(apertium, "Pipeline", Recording)
     return started, sent

@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from ..cli import console, progress_bar, project_option
 from ..errors import ChorusError
@@ -62,6 +60,8 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
 
 
 def _summary(results) -> None:
+    from rich.table import Table
+
     names = sorted({name for result in results for name in result.engines})
     table = Table(title="Pretranslation")
     table.add_column("lang", no_wrap=True)
@@ -98,6 +98,9 @@ def engines_command(langs: tuple[str, ...], as_json: bool, project: Project):
         engine = engines.for_project(name, project)
         rows.append((name, [lang for lang in targets if name in chains[lang]],
                      [engine.pair_status(source, lang) for lang in targets]))
+    from rich.table import Table
+    from rich.text import Text
+
     if as_json:
         click.echo(json.dumps([{"engine": name, "in_chains": used, "pairs": [asdict(status) for status in statuses]}
                                for name, used, statuses in rows], indent=2, ensure_ascii=False))
@@ -120,6 +123,8 @@ def engines_command(langs: tuple[str, ...], as_json: bool, project: Project):
 
 def _grouped(source: str, by_detail: dict[str, list[str]]) -> Text:
     """``en→fr, en→de: no pair`` lines, as plain text (no rich markup)."""
+    from rich.text import Text
+
     lines = [", ".join(f"{source}→{lang}" for lang in langs) + (f": {detail}" if detail else "")
              for detail, langs in by_detail.items()]
     return Text("\n".join(lines) or "-")
@@ -162,6 +167,9 @@ def glossary_list(lang: str, project: Project):
     if not terms:
         click.echo("The glossary is empty: use 'chorus glossary add TERM'.")
         return
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="Glossary")
     for heading in ("term", "lang", "translation", "note"):
         table.add_column(heading)

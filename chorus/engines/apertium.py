@@ -26,6 +26,7 @@ word is removed unless the source itself had that character.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import selectors
 import shutil
@@ -36,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .apertium_pairs import (MAX_HOPS, MODES_DIR, Chain, Modes, candidates, node, debian_packages,
                              package_for, packages_with)
@@ -136,7 +138,8 @@ def strip_marks(translation: str, source: str) -> str:
 
 
 class Pipeline:
-    """One mode's pipeline in null-flush mode: ``exchange`` sends a batch, returns its output."""
+    """One mode's pipeline in null-flush mode. Batches are sent one after the other, each ended
+    by ``\\0``, and their outputs received in the same order; several may be in flight."""
 
     def __init__(self, mode_file: Path, name: str):
         self.name = name
@@ -148,30 +151,27 @@ class Pipeline:
             raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
         if command.returncode != 0 or not command.stdout.strip():
             raise EngineError(f"apertium {name}: cannot read the mode ({_last_line(command.stderr) or 'no command'})")
+        self._buffer = bytearray()  # output read but not yet received
         # $1 is the generator's option (-n: no unknown-word marks), $2 the tagger's (none).
         self.process = subprocess.Popen(["bash", "-c", command.stdout.strip(), "apertium", "-n", ""],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                         start_new_session=True)
 
-    def exchange(self, data: str, timeout: float) -> str:
-        """Write one batch and ``\\0``, read the output up to the ``\\0`` that comes back."""
-        failure: list[BaseException] = []
+    def send(self, data: str) -> None:
+        """Write one batch and the ``\\0`` that ends it (blocks while the pipeline is busy)."""
+        try:
+            self.process.stdin.write(data.encode("utf-8") + b"\0")
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            raise EngineError(f"apertium {self.name} failed: it stopped reading") from None
 
-        def write() -> None:
-            try:
-                self.process.stdin.write(data.encode("utf-8") + b"\0")
-                self.process.stdin.flush()
-            except (BrokenPipeError, ValueError, OSError) as error:
-                failure.append(error)
-
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        chunks: list[bytes] = []
+    def receive(self, timeout: float) -> str:
+        """The output of the oldest batch not yet received: everything up to the next ``\\0``."""
         deadline = time.monotonic() + timeout
         fd = self.process.stdout.fileno()
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
-            while True:
+            while (end := self._buffer.find(b"\0")) < 0:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not selector.select(remaining):
                     self.close()
@@ -179,11 +179,26 @@ class Pipeline:
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     raise EngineError(f"apertium {self.name} failed: {self._reason()}")
-                chunks.append(chunk)
-                if chunk.endswith(b"\0"):
-                    break
+                self._buffer += chunk
+        output = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
+        return output.decode("utf-8", "replace")
+
+    def exchange(self, data: str, timeout: float) -> str:
+        """Send one batch and receive its output (the pipeline must have nothing else in flight)."""
+        failure: list[EngineError] = []
+
+        def write() -> None:
+            try:
+                self.send(data)
+            except EngineError as error:
+                failure.append(error)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        output = self.receive(timeout)
         writer.join(timeout=5)
-        return b"".join(chunks)[:-1].decode("utf-8", "replace")
+        return output
 
     def _reason(self) -> str:
         try:
@@ -196,20 +211,14 @@ class Pipeline:
         return line or (f"exit {code}" if code is not None else "the pipeline stopped answering")
 
     def close(self) -> None:
+        """Stop the pipeline at once (it is idle between batches: nothing is lost)."""
         process = self.process
         if process.poll() is None:
             try:
-                process.stdin.close()  # every stage ends at the end of its input
-            except OSError:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
                 pass
-            try:
-                process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
+            process.wait()
         for stream in (process.stdin, process.stdout):
             try:
                 stream.close()
@@ -234,7 +243,7 @@ class ApertiumEngine(Engine):
 
     name = "apertium"
     description = "Apertium, local and offline (Debian packages apertium and apertium-<pair>)"
-    batch_size = 2000
+    batch_size = 250  # texts per batch: later batches are translated while drafts are saved
 
     @property
     def modes_dir(self) -> Path:
@@ -274,22 +283,41 @@ class ApertiumEngine(Engine):
         found = self.chain(source, target)
         return f"{self.name} {found.label}" if found and found.pivoted else self.name
 
-    def pair_status(self, source: str, target: str) -> PairStatus:
+    def check_pair(self, source: str, target: str) -> None:
+        """As :meth:`pair_status` says, without asking apt which packages exist (that takes a
+        second): a run says what is missing, ``chorus engines`` what to install."""
+        status = self._installed_status(source, target)
+        if status is None:
+            status = PairStatus(source, target, False, f"no installed pair reaches {target}",
+                                "chorus engines shows what can")
+        if not status.served:
+            raise EngineUnavailable(f"{self.name} cannot translate {source}→{target}: {status.detail} ({status.fix})")
+
+    def _installed_status(self, source: str, target: str) -> PairStatus | None:
+        """The status that the installed programs and modes alone tell, or None."""
         if not shutil.which("apertium"):
             return PairStatus(source, target, False, "the apertium program is not installed",
                               "apt-get install apertium")
         found = self.chain(source, target)
         if found:
             return PairStatus(source, target, True, found.describe())
+        one_way = self.modes.modes_from(target)
+        if one_way:
+            return PairStatus(source, target, False, f"no installed pair translates into {target} "
+                              f"(only {', '.join(one_way)})", "use the apy engine or an online engine for this language")
+        return None
+
+    def pair_status(self, source: str, target: str) -> PairStatus:
+        status = self._installed_status(source, target)
+        if status is not None and (status.served or not status.detail.startswith("no installed pair")):
+            return status
         package = package_for(source, target)
         if package:
             return PairStatus(source, target, False, "pair not installed", f"apt-get install {package}")
-        one_way = self.modes.modes_from(target)
-        if one_way:
-            packaged = ", ".join(self.modes.installed_packages(packages_with(target))) or "the installed pairs"
-            return PairStatus(source, target, False,
-                              f"no installed pair translates into {target} ({packaged}: only {', '.join(one_way)})",
-                              "use the apy engine or an online engine for this language")
+        if status is not None:  # served one way only: name the package
+            packaged = ", ".join(self.modes.installed_packages(packages_with(target)))
+            status.detail = status.detail.replace("(only", f"({packaged}: only") if packaged else status.detail
+            return status
         missing = [name for name in packages_with(target) if not self.modes.installed_packages([name])]
         reachable = [name for name in missing if self._reaches_other_side(source, target, name)]
         if missing:
@@ -305,32 +333,85 @@ class ApertiumEngine(Engine):
         return any(self.modes.chain(source, node(code)) for code in others)
 
     def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
+        [drafts] = list(self.translate_many([texts], source, target))
+        return drafts
+
+    def translate_many(self, batches: Iterable[list[str]], source: str, target: str) -> Iterator[list[str | None]]:
+        """Every batch through every mode of the chain, streamed: each mode works on the next
+        batch while the caller (or the next mode) handles this one."""
         found = self.chain(source, target)
         if found is None:
             raise EngineUnavailable(f"apertium has no {source}→{target} pair")
-        pieces = [body(text) for text in texts]
+        batches = list(batches)
+        stream: Iterator[list[str]] = iter([[body(text) for text in batch] for batch in batches])
         for mode in found.modes:
-            pieces = self._hop(mode, pieces)
-        results: list[str | None] = []
-        for piece, text in zip(pieces, texts):
-            out = finish(piece)
-            results.append(strip_marks(out, text) if out else None)
-        return results
+            stream = self._hop(mode, stream)
+        received = 0
+        try:
+            for batch, pieces in zip(batches, stream):
+                received += 1
+                results: list[str | None] = []
+                for piece, text in zip(pieces, batch):
+                    out = finish(piece)
+                    results.append(strip_marks(out, text) if out else None)
+                yield results
+        finally:
+            stream.close()
+            if received < len(batches):  # output may be left in the pipelines: start afresh next time
+                for mode in found.modes:
+                    self._discard(mode)
 
-    def _hop(self, mode: str, pieces: list[str]) -> list[str]:
-        """Every piece through one mode: what this run already translated is taken as it was."""
+    def _hop(self, mode: str, chunks: Iterator[list[str]]) -> Iterator[list[str]]:
+        """Each chunk of stream pieces through one mode, in order. A writer thread sends the
+        chunks as they come (pieces this run already translated are not sent again); this
+        generator receives the outputs."""
+        pipeline = self._pipeline(mode)
         done = self._results.setdefault(mode, {})
-        todo = list(dict.fromkeys(piece for piece in pieces if piece not in done))
-        if todo:
-            translated = split_raw(self.run(mode, join_bodies(todo)), len(todo))
-            if translated is None:  # ids lost or shuffled: one text at a time
-                translated = [self._one(mode, piece) for piece in todo]
-            done.update(zip(todo, translated))
-        return [done[piece] for piece in pieces]
+        sent: queue.Queue = queue.Queue()
+        stop = threading.Event()
 
-    def _one(self, mode: str, piece: str) -> str:
-        result = split_raw(self.run(mode, join_bodies([piece])), 1)
-        return result[0] if result else ""
+        def write() -> None:
+            in_flight: set[str] = set()
+            try:
+                for chunk in chunks:
+                    if stop.is_set():
+                        return
+                    todo = [piece for piece in dict.fromkeys(chunk) if piece not in done and piece not in in_flight]
+                    in_flight.update(todo)
+                    sent.put((chunk, todo))
+                    if todo:
+                        pipeline.send(join_bodies(todo))
+            except BaseException as error:  # raised where the outputs are received
+                sent.put(error)
+                return
+            sent.put(None)
+
+        threading.Thread(target=write, daemon=True, name=f"apertium {mode}").start()
+        try:
+            while (item := sent.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                chunk, todo = item
+                if todo:
+                    translated = split_raw(pipeline.receive(self.timeout), len(todo))
+                    if translated is None:  # ids lost or shuffled: those texts one at a time
+                        translated = self._one_by_one(mode, todo)
+                    done.update(zip(todo, translated))
+                yield [done[piece] for piece in chunk]
+        finally:
+            stop.set()
+
+    def _one_by_one(self, mode: str, pieces: list[str]) -> list[str]:
+        """Pieces through a pipeline of their own, one at a time (the run's is busy)."""
+        pipeline = Pipeline(self.modes_dir / f"{mode}.mode", mode)
+        try:
+            out = []
+            for piece in pieces:
+                result = split_raw(pipeline.exchange(join_bodies([piece]), self.timeout), 1)
+                out.append(result[0] if result else "")
+            return out
+        finally:
+            pipeline.close()
 
     def run(self, mode: str, data: str) -> str:
         """One batch in stream format through one mode's pipeline; its raw output."""
@@ -358,6 +439,11 @@ class ApertiumEngine(Engine):
     @property
     def _results(self) -> dict[str, dict[str, str]]:
         return self.__dict__.setdefault("_done", {})
+
+    def _discard(self, mode: str) -> None:
+        pipeline = self._pipelines.pop(mode, None)
+        if pipeline is not None:
+            pipeline.close()
 
     def _pipeline(self, mode: str) -> Pipeline:
         pipeline = self._pipelines.get(mode)

@@ -24,14 +24,13 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
+import queue
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar, Hashable, Iterable
-
-import requests
+from typing import Callable, ClassVar, Hashable, Iterable, Iterator
 
 from .. import database
 from ..errors import ChorusError
@@ -163,6 +162,47 @@ class Engine:
         self.check_pair(source, target)
         return self.translate_batch(list(texts), source, target)
 
+    def translate_many(self, batches: Iterable[list[str]], source: str, target: str) -> Iterator[list[str | None]]:
+        """:meth:`translate` for each batch in turn, the next batch worked on while the caller
+        handles this one; an error is raised at the batch it belongs to."""
+        return one_ahead(lambda batch: self.translate(batch, source, target), list(batches))
+
+
+def one_ahead(work: Callable, items: list) -> Iterator:
+    """``work(item)`` for each item in order, computed in a worker thread one item ahead of the
+    caller. An exception in ``work`` is raised in the caller, in its place, and ends the work;
+    once the caller stops, no further item is started."""
+    results: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(value) -> None:
+        while not stop.is_set():
+            try:
+                results.put(value, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def worker() -> None:
+        for item in items:
+            if stop.is_set():
+                return
+            try:
+                offer((work(item), None))
+            except BaseException as error:  # handed to the caller
+                offer((None, error))
+                return
+
+    threading.Thread(target=worker, daemon=True, name="chorus-engine").start()
+    try:
+        for _ in items:
+            value, error = results.get()
+            if error is not None:
+                raise error
+            yield value
+    finally:
+        stop.set()
+
 
 # --- HTTP ------------------------------------------------------------------------------------
 
@@ -179,9 +219,13 @@ class TimedRequests:
     """
 
     def __getattr__(self, name):
+        import requests
+
         return getattr(requests, name)
 
     def request(self, method: str, url: str, **kwargs):
+        import requests  # imported by the engines that go online, not by Apertium's
+
         kwargs["timeout"] = _timeout.get()
         where = url.split("?", 1)[0]
         _last_answer.set({"url": where})
@@ -313,6 +357,8 @@ class HTTPEngine(Engine):
         (deep-translator's "translation not found", a text it refuses before sending), the
         answer is ``refused``: that text failed, the next one may not.
         """
+        import requests
+
         attempt = 0
         while True:
             self._wait_for_pause()
