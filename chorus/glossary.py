@@ -46,6 +46,7 @@ _LINK_CLOSE = r"\]\[\d+\]"
 _PROTECTED = re.compile("|".join(f"(?:{part})" for part in (_URL, _EMAIL, _HASHTAG, _HANDLE)))
 _LINKS = re.compile(f"(?P<open>{_LINK_OPEN})|(?P<close>{_LINK_CLOSE})")
 _PLACEHOLDER = re.compile(r"_\s?_\s?(\d+)\s?_\s?_")
+PLACEHOLDERS = _PLACEHOLDER  # what Masked.restore recognises as a placeholder, give or take a space
 
 
 class MaskLost(ValueError):

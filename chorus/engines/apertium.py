@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..glossary import PLACEHOLDERS
 from .apertium_pairs import (MAX_HOPS, MODES_DIR, Chain, Modes, candidates, node, debian_packages,
                              package_for, packages_with)
 from .base import Engine, EngineError, EngineUnavailable, PairStatus
@@ -52,6 +53,8 @@ _SUPERBLANK = re.compile(r"\s*~\s*|\s{2,}|[^\S ]")
 _TOKEN = re.compile(r"\\.|\[((?:\\.|[^\]\\])*)\]|[^\\\[]+", re.S)
 _SEGMENT = re.compile(r"^<seg id=(\d+)>$")
 _MARK = re.compile(r"(?<![\w\\])([*#@])(?=\w)")
+_WORD_PLACEHOLDER = re.compile(r"\bzq(\d+)qz\b", re.I)
+_OPENING = re.compile(r"^(__\d+__) (\w+)")
 
 
 def escape(text: str) -> str:
@@ -127,6 +130,28 @@ def _plain(token: str) -> str:
     if token.startswith("["):
         return token[1:-1]
     return token
+
+
+def _as_words(piece: str) -> str:
+    """Placeholders (``__1__``) as one unknown word each (``zq1qz``): a mode whose tokenizer
+    takes ``__`` for punctuation can move it away from its number (``il __voit 1__``); an
+    unknown word goes through every mode as it is. Only pivots need it (the second mode reads
+    the first one's output)."""
+    return PLACEHOLDERS.sub(lambda match: f"zq{match.group(1)}qz", piece)
+
+
+def _as_placeholders(text: str) -> str:
+    return _WORD_PLACEHOLDER.sub(lambda match: f"__{match.group(1)}__", text)
+
+
+def _initial_case(translation: str, source: str) -> str:
+    """After a placeholder that opens the text, Apertium capitalizes the next word as if it
+    began the sentence (``Trump Il a attaqué``); keep the case the source has there."""
+    opening, said = _OPENING.match(source), _OPENING.match(translation)
+    if opening and said and opening.group(2)[:1].islower() and said.group(2)[:1].isupper():
+        start = said.start(2)
+        return translation[:start] + translation[start].lower() + translation[start + 1:]
+    return translation
 
 
 def strip_marks(translation: str, source: str) -> str:
@@ -344,7 +369,9 @@ class ApertiumEngine(Engine):
             raise EngineUnavailable(f"apertium has no {source}→{target} pair")
         batches = list(batches)
         stream: Iterator[list[str]] = iter([[body(text) for text in batch] for batch in batches])
-        for mode in found.modes:
+        for number, mode in enumerate(found.modes):
+            if number:  # placeholders as words of their own from the second hop on
+                stream = ([_as_words(piece) for piece in pieces] for pieces in stream)
             stream = self._hop(mode, stream)
         received = 0
         try:
@@ -352,7 +379,7 @@ class ApertiumEngine(Engine):
                 received += 1
                 results: list[str | None] = []
                 for piece, text in zip(pieces, batch):
-                    out = finish(piece)
+                    out = _initial_case(_as_placeholders(finish(piece)), text)
                     results.append(strip_marks(out, text) if out else None)
                 yield results
         finally:
