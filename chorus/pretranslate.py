@@ -331,7 +331,7 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
     masks = {text: mask(text, lang, glossary) for text in texts}
     origin = f"mt {engine.label(source, lang)}"
     size = max(1, int(engine.settings.get("batch_size") or engine.batch_size))
-    batches = [texts[start:start + size] for start in range(0, len(texts), size)]
+    batches = _batches(pending, size)
 
     translated = engine.translate_many([[masks[text].text for text in batch] for batch in batches], source, lang)
     try:
@@ -359,6 +359,23 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
                 raise failure
     finally:
         translated.close()
+
+
+def _batches(pending: dict[Key, str], size: int) -> list[list[str]]:
+    """The distinct texts in batches, one per statement (split when longer than ``size``): each
+    catalog is written once, as soon as its statement's drafts are in, while the engine works
+    on the next statements. (A text already in an earlier statement's batch is not repeated.)"""
+    by_slug: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for (slug, _, _), text in pending.items():
+        if text not in seen:
+            seen.add(text)
+            by_slug.setdefault(slug, []).append(text)
+    batches: list[list[str]] = []
+    for texts in by_slug.values():
+        for start in range(0, len(texts), size):
+            batches.append(texts[start:start + size])
+    return batches
 
 
 def _from_statements(engine: Engine, source: str, lang: str, work: _Work, glossary: Glossary,

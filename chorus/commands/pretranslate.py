@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict
 
 import click
@@ -43,6 +44,8 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
     """
     from ..pretranslate import pretranslate
 
+    # The summary table needs rich; import it while the engines work, not after.
+    threading.Thread(target=_import_rich, daemon=True).start()
     with progress_bar() as bar:
         tasks: dict[str, int] = {}
 
@@ -57,6 +60,11 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
         for error in result.errors:
             click.echo(f"chorus: warning: {result.lang}: {error}", err=True)
     _summary(results)
+
+
+def _import_rich() -> None:
+    import rich.console  # noqa: F401
+    import rich.table  # noqa: F401
 
 
 def _summary(results) -> None:
