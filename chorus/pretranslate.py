@@ -165,13 +165,17 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
                engine_factory or (lambda name: engines.for_project(name, project)),
                complete=set(chosen) == set(project.statements()))
     try:
-        for lang in targets:  # engines start (Apertium loads its dictionaries) while catalogs are read
-            _warm_up(run, lang, chains[lang])
-        for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
-            for lang in targets:
+        redraftable = ("untranslated", "fuzzy") if force or redraft_changed else ("untranslated",)
+        for lang in targets:
+            started = False
+            for slug in chosen:  # a broken catalog is bad input: refuse it before anything is written
                 path = project.catalog_path(slug, lang)
-                if path.is_file():
-                    catalog.read_states(path)
+                if not path.is_file():
+                    continue
+                states = catalog.read_states(path)[1].values()
+                if not started and any(state in redraftable for _, state in states):
+                    _warm_up(run, lang, chains[lang])  # it starts (Apertium loads its dictionaries)
+                    started = True  # while the catalogs are read
         run.glossary = Glossary.load(project)
         return [_run_lang(run, chosen, lang, chains[lang]) for lang in targets]
     finally:
