@@ -165,6 +165,8 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
                engine_factory or (lambda name: engines.for_project(name, project)),
                complete=set(chosen) == set(project.statements()))
     try:
+        for name in dict.fromkeys(step for chain in chains.values() for step in chain if step != MEMORY):
+            run.engine(name)  # settings are checked before anything starts
         redraftable = ("untranslated", "fuzzy") if force or redraft_changed else ("untranslated",)
         for lang in targets:
             started = False

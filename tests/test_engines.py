@@ -210,3 +210,32 @@ def test_docstring_examples(module):
 
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failures == 0
+
+
+@pytest.mark.parametrize("name, settings, says", [
+    ("libre", {"timeout": "fast"}, r"\[libre\] timeout must be a number of at least 0.001"),
+    ("libre", {"retries": -1}, r"\[libre\] retries must be a whole number of at least 0"),
+    ("deepl", {"retries": 1.5}, r"\[deepl\] retries must be a whole number"),
+    ("apertium", {"batch_size": 0}, r"\[apertium\] batch_size must be a whole number of at least 1"),
+    ("apertium", {"pivots": "es"}, r"\[apertium\] pivots must be a list of language codes"),
+    ("apertium", {"pivots": ["es", "xx"]}, r"unknown language code: 'xx'"),
+    ("apertium", {"max_hops": 0}, r"\[apertium\] max_hops must be a whole number of at least 1"),
+    ("openai", {"segments_per_request": 0}, r"\[openai\] segments_per_request must be a whole number"),
+    ("openai", {"model": 7}, r"\[openai\] model must be a string"),
+])
+def test_settings_of_the_wrong_type_are_one_line(name, settings, says):
+    with pytest.raises(ChorusError, match=says):
+        engines.create(name, settings)
+
+
+def test_a_bad_setting_of_a_later_engine_stops_the_run_before_anything_is_written(sample_project):
+    from chorus.pretranslate import pretranslate
+    from tests.conftest import snapshot
+
+    config = sample_project.root / "chorus.toml"
+    config.write_text(config.read_text().replace('# de = ["memory", "libre"]', 'de = ["memory", "libre"]')
+                      + '\n[libre]\ntimeout = "fast"\n')
+    before = snapshot(sample_project.translations_dir)
+    with pytest.raises(ChorusError, match=r"\[libre\] timeout"):
+        pretranslate(Project.load(sample_project.root))  # es and fr come first and use apertium
+    assert snapshot(sample_project.translations_dir) == before

@@ -36,8 +36,14 @@ def engine_class(name: str) -> type[Engine]:
 
 
 def create(name: str, settings: dict | None = None, cache_dir=None) -> Engine:
-    """An engine with its settings (its table in chorus.toml) and the project's cache folder."""
-    return engine_class(name)(settings=dict(settings or {}), cache_dir=cache_dir)
+    """An engine with its settings (its table in chorus.toml) and the project's cache folder.
+
+    Settings of the wrong type or out of range are a :class:`ChorusError` naming the setting.
+    """
+    cls = engine_class(name)
+    settings = dict(settings or {})
+    cls.check_settings(settings)
+    return cls(settings=settings, cache_dir=cache_dir)
 
 
 def for_project(name: str, project) -> Engine:

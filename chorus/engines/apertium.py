@@ -42,6 +42,8 @@ from typing import Iterable, Iterator
 from ..glossary import PLACEHOLDERS
 from .apertium_pairs import (MAX_HOPS, MODES_DIR, Chain, Modes, candidates, node, debian_packages,
                              package_for, packages_with)
+from ..errors import ChorusError
+from ..project import normalize_lang
 from .base import Engine, EngineError, EngineUnavailable, PairStatus
 
 __all__ = ["MODES_DIR", "ApertiumEngine", "Pipeline", "batch_input", "candidates", "debian_packages", "escape",
@@ -269,6 +271,18 @@ class ApertiumEngine(Engine):
     name = "apertium"
     description = "Apertium, local and offline (Debian packages apertium and apertium-<pair>)"
     batch_size = 250  # texts per batch: later batches are translated while drafts are saved
+    numbers = {**Engine.numbers, "max_hops": (int, 1)}
+
+    @classmethod
+    def check_settings(cls, settings: dict) -> None:
+        super().check_settings(settings)
+        pivots = settings.get("pivots", [])
+        if not isinstance(pivots, list) or not all(isinstance(lang, str) for lang in pivots):
+            raise ChorusError('chorus.toml: [apertium] pivots must be a list of language codes, like ["es", "ca"]')
+        for lang in pivots:
+            normalize_lang(lang)
+        if not isinstance(settings.get("modes", ""), str):
+            raise ChorusError("chorus.toml: [apertium] modes must be the path of a folder of .mode files")
 
     @property
     def modes_dir(self) -> Path:
@@ -285,7 +299,7 @@ class ApertiumEngine(Engine):
             pivots = self.settings.get("pivots")
             self.__dict__["_modes"] = Modes.read(
                 self.modes_dir,
-                pivots=None if pivots is None else [str(lang) for lang in pivots],
+                pivots=None if pivots is None else [normalize_lang(lang) for lang in pivots],
                 max_hops=int(self.settings.get("max_hops", MAX_HOPS)),
             )
         return self.__dict__["_modes"]

@@ -119,8 +119,24 @@ class Engine:
     name = "engine"
     online = False
     document_level: ClassVar[bool] = False  # True: translate_statement instead of translate_batch
+    # setting → (int or float, smallest value): checked before an engine is made
+    numbers: ClassVar[dict[str, tuple[type, float]]] = {
+        "timeout": (float, 0.001), "retries": (int, 0), "backoff": (float, 0.0), "batch_size": (int, 1),
+    }
     batch_size = 1000  # texts per call: a pretranslation run saves its catalogs after each call
     description = ""
+
+    @classmethod
+    def check_settings(cls, settings: dict) -> None:
+        """Refuse settings of the wrong type or out of range (``[libre] timeout = "fast"``)."""
+        for key, (kind, smallest) in cls.numbers.items():
+            if key not in settings:
+                continue
+            value = settings[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or (kind is int and not float(value).is_integer()) or value < smallest:
+                what = "a whole number" if kind is int else "a number"
+                raise ChorusError(f"chorus.toml: [{cls.name}] {key} must be {what} of at least {smallest:g}")
 
     # --- what subclasses provide -------------------------------------------------------------
     def code(self, lang: str) -> str | None:

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..errors import ChorusError
 from ..glossary import Glossary, contains_term, mask
 from .base import (HTTP, EngineError, HTTPEngine, Passage, PairStatus, StatementJob, StatementResult)
 
@@ -70,6 +71,14 @@ class OpenAIEngine(HTTPEngine):
     description = "A language model behind the OpenAI chat-completions API ([openai] url, model)"
     key_variable = "OPENAI_API_KEY"
     document_level = True
+    numbers = {**HTTPEngine.numbers, "segments_per_request": (int, 1), "temperature": (float, 0.0)}
+
+    @classmethod
+    def check_settings(cls, settings: dict) -> None:
+        super().check_settings(settings)
+        for key in ("url", "model", "structured"):
+            if not isinstance(settings.get(key, ""), str):
+                raise ChorusError(f'chorus.toml: [openai] {key} must be a string, like {key} = "…"')
 
     def __post_init__(self):
         self.settings.setdefault("timeout", DEFAULT_TIMEOUT)
