@@ -126,9 +126,9 @@ def recorded(monkeypatch):
     sent: dict[str, int] = {}
 
     class Recording(apertium.Pipeline):
-        def __init__(self, mode_file, name):
+        def __init__(self, mode_file, name, cache_dir=None):
             started.append(name)
-            super().__init__(mode_file, name)
+            super().__init__(mode_file, name, cache_dir)
 
         def send(self, data):
             sent[self.name] = sent.get(self.name, 0) + data.count("[<seg id=")
@@ -190,3 +190,15 @@ def test_placeholders_survive_every_hop_of_a_pivot(engine):
     for text, draft in zip(texts, drafts):
         assert sorted(re.findall(r"__\d+__", draft)) == sorted(re.findall(r"__\d+__", text)), draft
     assert re.match(r"__0__ [a-zé]", drafts[2])  # not capitalized as if the sentence began there
+
+
+def test_the_pipeline_command_is_kept_until_the_mode_changes(tmp_path):
+    modes, cache = tmp_path / "modes", tmp_path / "cache"
+    modes.mkdir()
+    mode = modes / "eng-spa.mode"
+    mode.write_text((MODES_DIR / "eng-spa.mode").read_text())
+    made = apertium.pipeline_command(mode, "eng-spa", cache)
+    assert "lt-proc -z" in made and (cache / "apertium" / "eng-spa.sh").is_file()
+    assert apertium.pipeline_command(mode, "eng-spa", cache) == made
+    mode.write_text("lt-proc /elsewhere/eng-spa.automorf.bin\n")  # the pair was upgraded
+    assert apertium.pipeline_command(mode, "eng-spa", cache).startswith("lt-proc -z /elsewhere/eng-spa.automorf.bin")

@@ -168,19 +168,13 @@ class Pipeline:
     """One mode's pipeline in null-flush mode. Batches are sent one after the other, each ended
     by ``\\0``, and their outputs received in the same order; several may be in flight."""
 
-    def __init__(self, mode_file: Path, name: str):
+    def __init__(self, mode_file: Path, name: str, cache_dir: Path | None = None):
         self.name = name
+        command = pipeline_command(mode_file, name, cache_dir)
         self.stderr = tempfile.TemporaryFile()
-        try:
-            command = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True,
-                                     text=True, timeout=30)
-        except FileNotFoundError:
-            raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
-        if command.returncode != 0 or not command.stdout.strip():
-            raise EngineError(f"apertium {name}: cannot read the mode ({_last_line(command.stderr) or 'no command'})")
         self._buffer = bytearray()  # output read but not yet received
         # $1 is the generator's option (-n: no unknown-word marks), $2 the tagger's (none).
-        self.process = subprocess.Popen(["bash", "-c", command.stdout.strip(), "apertium", "-n", ""],
+        self.process = subprocess.Popen(["bash", "-c", command, "apertium", "-n", ""],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                         start_new_session=True)
 
@@ -252,6 +246,44 @@ class Pipeline:
             except OSError:
                 pass
         self.stderr.close()
+
+
+def pipeline_command(mode_file: Path, name: str, cache_dir: Path | None = None) -> str:
+    """The shell pipeline of a mode in null-flush mode, as ``apertium-wblank-mode -z`` writes it.
+
+    It is kept in ``cache_dir`` (with the mode file's size and modification time), so a run
+    starts its pipelines without asking for it again.
+    """
+    try:
+        info = mode_file.stat()
+    except OSError:
+        raise EngineError(f"apertium {name}: no mode file {mode_file}") from None
+    stamp = f"{mode_file.resolve()} {info.st_size} {info.st_mtime_ns}"
+    cached = cache_dir / "apertium" / f"{name}.sh" if cache_dir else None
+    if cached is not None:
+        try:
+            first, _, command = cached.read_text(encoding="utf-8").partition("\n")
+            if first == f"# {stamp}" and command.strip():
+                return command.strip()
+        except (OSError, UnicodeDecodeError):
+            pass
+    try:
+        made = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True, text=True,
+                              timeout=30)
+    except FileNotFoundError:
+        raise EngineUnavailable("the apertium program is not installed (apt-get install apertium)") from None
+    command = made.stdout.strip()
+    if made.returncode != 0 or not command:
+        raise EngineError(f"apertium {name}: cannot read the mode ({_last_line(made.stderr) or 'no command'})")
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+            temporary.write_text(f"# {stamp}\n{command}\n", encoding="utf-8")
+            os.replace(temporary, cached)
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+    return command
 
 
 def _last_line(text: str) -> str:
@@ -444,7 +476,7 @@ class ApertiumEngine(Engine):
 
     def _one_by_one(self, mode: str, pieces: list[str]) -> list[str]:
         """Pieces through a pipeline of their own, one at a time (the run's is busy)."""
-        pipeline = Pipeline(self.modes_dir / f"{mode}.mode", mode)
+        pipeline = Pipeline(self.modes_dir / f"{mode}.mode", mode, self.cache_dir)
         try:
             out = []
             for piece in pieces:
@@ -489,5 +521,5 @@ class ApertiumEngine(Engine):
     def _pipeline(self, mode: str) -> Pipeline:
         pipeline = self._pipelines.get(mode)
         if pipeline is None or pipeline.process.poll() is not None:
-            pipeline = self._pipelines[mode] = Pipeline(self.modes_dir / f"{mode}.mode", mode)
+            pipeline = self._pipelines[mode] = Pipeline(self.modes_dir / f"{mode}.mode", mode, self.cache_dir)
         return pipeline
