@@ -75,6 +75,11 @@ OBJECTS = ["the wage freeze", "the closure of the depot", "unsafe working hours"
            "cuts to public services", "the new lockout", "rising rents", "the attacks on the picket line"]
 TAILS = ["this winter", "until the company listens", "in every town", "with the support of the community",
          "for the third week running", "after the last meeting", "", "despite the threats"]
+PLACES = ["the assembly in Porto", "our delegates in Lyon", "the tenants of Block C", "the port committee",
+          "nurses from the night shift", "the strike fund", "the coordination in Turin", "young workers online"]
+EVENTS = ["counted the votes of every branch", "sent a letter to the regional council", "cooked for the pickets",
+          "opened a second kitchen", "met lawyers about the dismissals", "printed posters in four languages",
+          "raised money for the fined drivers", "called a press conference at noon"]
 SLOGANS = ["Solidarity forever!", "An injury to one is an injury to all!", "Housing is a right!",
            "No to the wage freeze!", "Together we are strong!"]
 
@@ -157,13 +162,18 @@ def speed(tmp: Path, statements: int, runs: int) -> tuple[list[str], bool]:
     shutil.copytree(tmp / "work" / ".chorus" / "cache", pristine.root / ".chorus" / "cache", dirs_exist_ok=True)
     raw_times, chorus_times, command_times = [], [], []
     drafted = 0
-    for _ in range(runs):
-        raw_times.append(time_raw(texts))
-        command_times.append(time_command(pristine.root, tmp / "work"))
+    for run in range(runs):  # each pair back to back, in turn first, under the same load
+        if run % 2:
+            command_times.append(time_command(pristine.root, tmp / "work"))
+            raw_times.append(time_raw(texts))
+        else:
+            raw_times.append(time_raw(texts))
+            command_times.append(time_command(pristine.root, tmp / "work"))
         elapsed, drafted = time_chorus(pristine.root, tmp / "work")
         chorus_times.append(elapsed)
     raw, ours, command = (statistics.median(x) for x in (raw_times, chorus_times, command_times))
-    met = command / raw <= TARGET_RATIO
+    paired = statistics.median(c / r for c, r in zip(command_times, raw_times))
+    met = paired <= TARGET_RATIO
     lines = [
         "## Speed: `chorus pretranslate` vs one raw `apertium` run",
         "",
@@ -179,8 +189,9 @@ def speed(tmp: Path, statements: int, runs: int) -> tuple[list[str], bool]:
         f"every catalog written) | {command:.3f} s | {command / raw:.2f} |",
         f"| the library call `pretranslate()` alone (in a running Python) | {ours:.3f} s | {ours / raw:.2f} |",
         "",
-        f"Target: the command ≤ {TARGET_RATIO:.2f}× raw: **{'met' if met else 'NOT met'}** "
-        f"({command / raw:.2f}×; {drafted} segments drafted per run).",
+        f"Median of the ratios of each back-to-back pair (command / raw): {paired:.2f}. "
+        f"Target: the command ≤ {TARGET_RATIO:.2f}× raw, read on that: **{'met' if met else 'NOT met'}** "
+        f"({drafted} segments drafted per run).",
     ]
     return lines, met
 
@@ -308,7 +319,7 @@ def memory_first(tmp: Path, statements: int, runs: int) -> list[str]:
     remembered = sorted({t for t in segments_of(earlier) if len(t.split()) > 4})
     rng = random.Random(11)
     count = 60
-    new_sentences = [make_sentence(rng, 500) for _ in range(count)]
+    new_sentences = [f"On day {day} {rng.choice(PLACES)} {rng.choice(EVENTS)}." for day in range(1, count + 1)]
     repeated = rng.sample(remembered, round(count * 0.3))
     edited = [_one_word_changed(text, rng) for text in rng.sample(remembered, round(count * 0.1))]
     body = new_sentences[: count - len(repeated) - len(edited)] + repeated + edited
@@ -472,7 +483,7 @@ def main() -> None:
         " (other work ran on the machine when the load is above the core count).",
         "",
         "Targets: " + "; ".join([
-            f"command ≤ {TARGET_RATIO}× raw Apertium **{'met' if speed_met else 'NOT met'}**",
+            f"command ≤ {TARGET_RATIO:.2f}× raw Apertium **{'met' if speed_met else 'NOT met'}**",
             f"every reachable language drafted offline **{'met' if missing == ['ro'] or not missing else 'NOT met'}**"
             + (f" (not reachable: {', '.join(missing)})" if missing else ""),
             f"two hops ≤ {TARGET_PIVOT}× one hop **{'met' if pivot_met else 'NOT met'}**",

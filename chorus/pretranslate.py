@@ -41,7 +41,7 @@ from . import catalog, engines
 from .engines import MEMORY, Engine, EngineError, EngineUnavailable
 from .engines.base import Passage, StatementJob
 from .errors import ChorusError
-from .glossary import Glossary, MaskLost, mask
+from .glossary import Glossary, Masked, MaskLost, mask
 from .project import Project
 
 MACHINE_ORIGINS = ("mt ", "tm ")
@@ -330,15 +330,18 @@ def _from_memory(run: _Run, lang: str, pending: dict[Key, str], result: LangResu
 
 def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str],
                  glossary: Glossary) -> Iterator[dict[Key, Draft]]:
-    """The drafts of one engine, batch by batch (each batch: key → draft). The next batch is
-    translated while the caller saves this one. A hard failure is raised after the drafts the
-    failed batch did make."""
+    """The drafts of one engine, statement by statement (each time: key → draft), as soon as
+    every text of a statement is back: each catalog is written once, while the engine works
+    on the next statements. A hard failure is raised after the drafts made before it."""
     texts = list(dict.fromkeys(pending.values()))
     masks = {text: mask(text, lang, glossary) for text in texts}
     origin = f"mt {engine.label(source, lang)}"
     size = max(1, int(engine.settings.get("batch_size") or engine.batch_size))
     batches = _batches(pending, size)
-
+    waiting: dict[str, set[str]] = defaultdict(set)  # statement → its texts not back yet
+    for (slug, _, _), text in pending.items():
+        waiting[slug].add(text)
+    back: dict[str, str | None] = {}  # text → its draft, or None when it gave none
     translated = engine.translate_many([[masks[text].text for text in batch] for batch in batches], source, lang)
     try:
         for batch in batches:
@@ -347,17 +350,13 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
                 outputs = next(translated)
             except EngineError as error:
                 failure, outputs = error, error.partial or []
-            drafts: dict[str, str] = {}
             for text, output in zip(batch, outputs):
-                if not output:
-                    continue
-                if "  " not in text:
-                    output = _SPACES.sub(" ", output)  # a dropped word leaves two spaces behind
-                try:
-                    drafts[text] = masks[text].restore(output)
-                except MaskLost:
-                    continue
-            filled = {key: Draft(drafts[text], origin) for key, text in pending.items() if text in drafts}
+                back[text] = _restored(text, output, masks[text])
+            ready = {slug for slug, left in waiting.items() if failure or left <= back.keys()}
+            for slug in ready:
+                del waiting[slug]
+            filled = {key: Draft(back[text], origin) for key, text in pending.items()
+                      if key[0] in ready and back.get(text)}
             for key in filled:
                 del pending[key]
             yield filled
@@ -365,6 +364,18 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
                 raise failure
     finally:
         translated.close()
+
+
+def _restored(text: str, output: str | None, masked: Masked) -> str | None:
+    """An engine's output with the protected parts put back; None when one did not survive."""
+    if not output:
+        return None
+    if "  " not in text:
+        output = _SPACES.sub(" ", output)  # a dropped word leaves two spaces behind
+    try:
+        return masked.restore(output)
+    except MaskLost:
+        return None
 
 
 def _batches(pending: dict[Key, str], size: int) -> list[list[str]]:
