@@ -30,9 +30,12 @@ with the next engine, and the other languages are not affected.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator
 
 import polib
@@ -150,6 +153,7 @@ class _Work:
     pending: dict[Key, str] = field(default_factory=dict)  # key → source text, in catalog order
     statements: dict[str, list[Passage]] = field(default_factory=dict)  # slug → every segment
     reviewed: int = 0  # translated and approved entries seen
+    parsed: dict[str, tuple] = field(default_factory=dict)  # slug → (file stamp, catalog as read)
 
 
 def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[str] | None = None,
@@ -205,7 +209,7 @@ def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangR
             break
         if step == MEMORY:
             filled = _from_memory(run, lang, pending, result) if _may_remember(run, work) else {}
-            result.memory += _save(run, lang, filled)
+            result.memory += _save(run, lang, filled, work)
             result.memory_fuzzy += sum(1 for draft in filled.values() if draft.previous)
             advance(len(filled))
             continue
@@ -225,7 +229,7 @@ def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangR
                   else _from_engine(source_engine, source, lang, pending, run.glossary))
         try:
             for filled in drafts:
-                result.engines[step] += _save(run, lang, filled)
+                result.engines[step] += _save(run, lang, filled, work)
                 advance(len(filled))
         except EngineError as error:
             _stop(run, step, error, len(pending), chain[index + 1:], result)
@@ -263,11 +267,13 @@ def _pending(run: _Run, slugs: list[str], lang: str, result: LangResult) -> _Wor
         if not path.is_file():
             result.errors.append(f"{project.relative(path)}: no catalog (run 'chorus update {slug}')")
             continue
+        stamp = _stamp(path)  # before reading: a file replaced meanwhile is read again at save
         try:
             po = catalog.read(path)
         except ChorusError as error:
             result.errors.append(str(error))
             continue
+        work.parsed[slug] = (stamp, po)
         passages = []
         for entry in po:
             if entry.obsolete or not entry.msgid:
@@ -416,30 +422,51 @@ def _from_statements(engine: Engine, source: str, lang: str, work: _Work, glossa
         yield filled
 
 
-def _save(run: _Run, lang: str, filled: dict[Key, Draft]) -> int:
-    """Write drafts into their catalogs (locked read-modify-write, one sync); how many were set.
+def _save(run: _Run, lang: str, filled: dict[Key, Draft], work: _Work) -> int:
+    """Write drafts into their catalogs (locked read-modify-write); how many were set.
 
-    An entry a volunteer translated while the engine was working is left as the volunteer
-    wrote it.
+    A catalog is read again under its lock unless it is, to the inode, size and modification
+    time, the file this run read (or last wrote): then the copy in hand is used. An entry a
+    volunteer translated while the engine was working is left as the volunteer wrote it.
     """
     by_slug: dict[str, dict[tuple[str | None, str], Draft]] = defaultdict(dict)
     for (slug, context, msgid), draft in filled.items():
         by_slug[slug][(context, msgid)] = draft
+    if not by_slug:
+        return 0
+    paths = {slug: run.project.catalog_path(slug, lang) for slug in by_slug}
     written = 0
-    paths = {run.project.catalog_path(slug, lang): drafts for slug, drafts in by_slug.items()}
-    with catalog.editing_many(list(paths)) as catalogs:
-        for path, po in catalogs.items():
-            changed = 0
+    with ExitStack() as locks:
+        for path in sorted(paths.values()):  # one order for every writer: no deadlock
+            locks.enter_context(catalog.locked(path))
+        changed: dict[str, polib.POFile] = {}
+        for slug, path in paths.items():
+            known = work.parsed.get(slug)
+            po = known[1] if known is not None and known[0] == _stamp(path) else catalog.read(path)
+            count = 0
             for entry in po:
-                draft = paths[path].get((entry.msgctxt, entry.msgid))
+                draft = by_slug[slug].get((entry.msgctxt, entry.msgid))
                 if draft is None or not wanted(entry, run.force, run.redraft_changed):
                     continue
                 _set_draft(entry, draft)
-                changed += 1
-            if changed:
+                count += 1
+            if count:
                 catalog.touch_revision(po)
-            written += changed
+                changed[slug] = po
+            written += count
+        catalog.write_synced([(paths[slug], catalog.render(po)) for slug, po in changed.items()], lock_renames=False)
+        for slug, po in changed.items():
+            work.parsed[slug] = (_stamp(paths[slug]), po)
     return written
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells one version of a file from another: writers replace catalogs (a new inode)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def _set_draft(entry: polib.POEntry, draft: Draft) -> None:

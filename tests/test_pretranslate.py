@@ -209,7 +209,8 @@ def test_bad_input_is_one_line_and_changes_nothing(sample_project, invoke):
     assert snapshot(sample_project.translations_dir) == before
 
 
-def many_segments(project: Project, statements: int = 3, paragraphs: int = 12) -> None:
+def many_segments(project: Project, statements: int = 24, paragraphs: int = 12) -> None:
+    """Enough statements that a run is still going when the first of them is saved."""
     for number in range(statements):
         lines = [f"Statement number {number}", ""]
         for paragraph in range(paragraphs):
