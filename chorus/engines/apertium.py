@@ -357,45 +357,43 @@ class ApertiumEngine(Engine):
     def check_pair(self, source: str, target: str) -> None:
         """As :meth:`pair_status` says, without asking apt which packages exist (that takes a
         second): a run says what is missing, ``chorus engines`` what to install."""
-        status = self._installed_status(source, target)
-        if status is None:
-            status = PairStatus(source, target, False, f"no installed pair reaches {target}",
-                                "chorus engines shows what can")
-        if not status.served:
-            raise EngineUnavailable(f"{self.name} cannot translate {source}→{target}: {status.detail} ({status.fix})")
+        if not shutil.which("apertium"):
+            raise EngineUnavailable(f"{self.name} cannot translate {source}→{target}: "
+                                    "the apertium program is not installed (apt-get install apertium)")
+        if self.chain(source, target) is None:
+            why = self._one_way(target) or f"no installed pair reaches {target} (chorus engines shows what can)"
+            raise EngineUnavailable(f"{self.name} cannot translate {source}→{target}: {why}")
 
-    def _installed_status(self, source: str, target: str) -> PairStatus | None:
-        """The status that the installed programs and modes alone tell, or None."""
+    def pair_status(self, source: str, target: str) -> PairStatus:
         if not shutil.which("apertium"):
             return PairStatus(source, target, False, "the apertium program is not installed",
                               "apt-get install apertium")
         found = self.chain(source, target)
         if found:
             return PairStatus(source, target, True, found.describe())
-        one_way = self.modes.modes_from(target)
-        if one_way:
-            return PairStatus(source, target, False, f"no installed pair translates into {target} "
-                              f"(only {', '.join(one_way)})", "use the apy engine or an online engine for this language")
-        return None
-
-    def pair_status(self, source: str, target: str) -> PairStatus:
-        status = self._installed_status(source, target)
-        if status is not None and (status.served or not status.detail.startswith("no installed pair")):
-            return status
+        elsewhere = "use the apy engine or an online engine for this language"
         package = package_for(source, target)
         if package:
             return PairStatus(source, target, False, "pair not installed", f"apt-get install {package}")
-        if status is not None:  # served one way only: name the package
-            packaged = ", ".join(self.modes.installed_packages(packages_with(target)))
-            status.detail = status.detail.replace("(only", f"({packaged}: only") if packaged else status.detail
-            return status
+        one_way = self._one_way(target, name_packages=True)
+        if one_way:
+            return PairStatus(source, target, False, one_way, elsewhere)
         missing = [name for name in packages_with(target) if not self.modes.installed_packages([name])]
-        reachable = [name for name in missing if self._reaches_other_side(source, target, name)]
         if missing:
+            reachable = [name for name in missing if self._reaches_other_side(source, target, name)]
             return PairStatus(source, target, False, f"no installed pair reaches {target}",
                               f"apt-get install {' '.join((reachable or missing)[:2])}")
         return PairStatus(source, target, False, f"no Apertium pair packaged for Debian translates into {target}",
-                          "use the apy engine or an online engine for this language")
+                          elsewhere)
+
+    def _one_way(self, target: str, name_packages: bool = False) -> str | None:
+        """Why a language with installed modes *from* it cannot be reached (Debian's es-ro pair
+        only goes from Romanian), or None."""
+        modes = self.modes.modes_from(target)
+        if not modes:
+            return None
+        packages = ", ".join(self.modes.installed_packages(packages_with(target))) if name_packages else ""
+        return f"no installed pair translates into {target} ({packages + ': ' if packages else ''}only {', '.join(modes)})"
 
     def _reaches_other_side(self, source: str, target: str, package: str) -> bool:
         """Does an installed chain reach the other language of ``package`` (a pivot to install)?"""
