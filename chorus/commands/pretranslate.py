@@ -36,7 +36,7 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
     \b
     Each language follows its chain in chorus.toml (default: memory, then apertium).
     Memory drafts: the same sentence, or a similar one at or above memory_threshold (90%).
-    Drafts are fuzzy and say where they came from; progress is saved batch by batch.
+    Drafts are fuzzy and say where they came from; each statement is saved as soon as it is drafted.
     Examples:
       chorus pretranslate
       chorus pretranslate stop-the-attacks --lang es --engine apy
