@@ -54,6 +54,7 @@ _FOOTNOTE = r"\[\^\d+\]"  # a footnote reference, as segments show it
 _PROTECTED = re.compile("|".join(f"(?:{part})" for part in (_URL, _EMAIL, _HASHTAG, _HANDLE, _FOOTNOTE)))
 _LINKS = re.compile(f"(?P<open>{_LINK_OPEN})|(?P<close>{_LINK_CLOSE})")
 _PLACEHOLDER = re.compile(r"_\s?_\s?(\d+)\s?_\s?_")
+PLACEHOLDERS = _PLACEHOLDER  # what Masked.restore recognises as a placeholder, give or take a space
 
 
 class MaskLost(ValueError):
@@ -305,6 +306,15 @@ def _term_matches(text: str, terms: list[Term]) -> list[tuple[int, int, Term]]:
             taken.append((match.start(), match.end()))
             matches.append((match.start(), match.end(), term))
     return sorted(matches, key=lambda m: m[0])
+
+
+def contains_term(text: str, term: str) -> bool:
+    """Does ``text`` hold ``term`` on word boundaries (as :func:`mask` would find it)?
+
+    >>> contains_term("Stop Trump now", "Trump"), contains_term("Trumpet", "Trump")
+    (True, False)
+    """
+    return _term_pattern(term).search(text) is not None
 
 
 def _term_pattern(term: str) -> re.Pattern:

@@ -12,9 +12,9 @@ modification time and hash, so a lookup re-reads only the catalogs that changed 
 [95]
 
 Fuzzy scores are rapidfuzz's ``fuzz.ratio`` (0–100). To stay fast on large memories a lookup
-only scores entries whose length makes the cutoff reachable and, for queries of three or more
-distinct words, that share at least a quarter of the query's informative words (words found in
-at most a tenth of the entries, or never seen). Word-level edits (a word replaced, dropped or
+only scores entries whose length makes the cutoff reachable and, when more than a few thousand
+are left and the query has three or more distinct words, that share at least a quarter of the
+query's informative words (words found in at most a tenth of the entries, or never seen). Word-level edits (a word replaced, dropped or
 added) and typos keep a similar sentence well above that; a text garbled in every word may be
 missed.
 """
@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from filelock import FileLock
-from rapidfuzz import fuzz, process
 
 from . import catalog, tmx
 from .errors import ChorusError
@@ -49,6 +48,7 @@ USABLE_STATES = ("translated", "approved")
 _WORD = re.compile(r"\w+")
 _COMMON_SHARE = 0.1  # words in more than this share of entries say little about a match
 _SHARED_PART = 4  # a candidate shares at least a quarter of the query's informative words
+_SCORE_ALL = 5000  # fewer candidates than this are all scored (no word index needed)
 
 
 @dataclass
@@ -126,6 +126,8 @@ class Memory:
         """Similar remembered sources, best first (one suggestion per distinct translation)."""
         if not text or not self._keys or limit <= 0:
             return []
+        from rapidfuzz import fuzz, process  # imported on first use: exact lookups skip it
+
         choices = self._candidates(text, cutoff)
         hits = process.extract(text, choices, scorer=fuzz.ratio, score_cutoff=cutoff,
                                limit=max(limit * 3, limit + 10))
@@ -148,7 +150,7 @@ class Memory:
         if stop <= start:
             return []
         words = {word.lower() for word in _WORD.findall(text)}
-        if len(words) < 3:
+        if len(words) < 3 or stop - start <= _SCORE_ALL:
             return self._keys[start:stop]
         common = max(50, int(len(self._keys) * _COMMON_SHARE))
         lists = [self._postings.get(word) for word in words]

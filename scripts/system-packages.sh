@@ -3,7 +3,8 @@
 #   gettext            msgfmt, to check catalogs
 #   apertium + pairs   the offline machine translation engine: English to Spanish, Catalan and
 #                      Galician directly, and the pairs that reach French, Portuguese, Italian,
-#                      Romanian, Occitan, Asturian and Aragonese through Spanish or Catalan
+#                      Occitan, Asturian and Aragonese through Spanish or Catalan (apertium-es-ro
+#                      ships only Romanian to Spanish: Romanian statements, not Romanian drafts)
 #   apertium-apy       Apertium's HTTP server, the shared engine of a team
 #   chromium           the real browser the web UI tests drive
 #   python3-venv       virtual environments on Debian
@@ -13,7 +14,7 @@ set -euo pipefail
 apertium_pairs=(
   apertium-eng-spa apertium-eng-cat apertium-en-gl        # from English
   apertium-fr-es apertium-es-pt apertium-spa-ita apertium-spa-cat apertium-es-gl
-  apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish
+  apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish (es-ro: ro→es only)
   apertium-fra-cat apertium-cat-ita apertium-por-cat                # through Catalan
 )
 packages=(gettext apertium "${apertium_pairs[@]}" apertium-apy chromium)

@@ -120,7 +120,8 @@ def test_fuzzy_gives_each_distinct_translation_of_a_source(project):
     assert [(s.target, s.state) for s in found] == [("¡Huelga ya!", "approved"), ("¡Huelga ahora!", "translated")]
 
 
-def test_prefilter_finds_what_a_full_scan_finds():
+def test_prefilter_finds_what_a_full_scan_finds(monkeypatch):
+    monkeypatch.setattr(memory, "_SCORE_ALL", 0)  # small memories are scored in full
     rng = random.Random(7)
     common = "the and with for our".split()  # in most entries: not used to pick candidates
     syllables = "ka lo mi ne su ta ri po de va".split()
@@ -147,6 +148,13 @@ def test_prefilter_finds_what_a_full_scan_finds():
             matched += 1
     assert matched >= 30  # the comparison covered real matches, not only misses
     assert len(tm._candidates(sentences[0] + " and more words here", 75)) < len(sentences) / 4
+
+
+def test_a_small_memory_scores_every_entry_of_a_fitting_length():
+    sentences = [f"Sentence number {n} about the harbour strike." for n in range(300)]
+    tm = Memory("es", [Unit(s, s.upper(), "x", "translated", 0.0) for s in sentences])
+    assert tm._candidates("Sentence number 7 about the harbour strike!", 75) == tm._keys
+    assert "_postings" not in tm.__dict__  # no word index was built
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
 
 import polib
+import pytest
 
 from chorus import catalog
 from chorus.engines.apertium import ApertiumEngine
-from chorus.ingest import apply, plan_add
+from chorus.ingest import apply, plan_add, plan_update
 from chorus.pretranslate import pretranslate
 from chorus.project import Project
 from tests.conftest import CHORUS, msgfmt_check, run_chorus
@@ -26,20 +28,24 @@ def add_statement(project, name, text):
     apply(project, plan_add(project, [path]))
 
 
-def test_command_drafts_every_empty_spanish_segment(sample_project, invoke):
+def test_command_drafts_spanish_directly_and_french_through_spanish(sample_project, invoke):
     result = invoke("pretranslate")
     assert result.exit_code == 0, result.output
     assert "from apertium" in result.output
-    assert "fr: apertium cannot translate en→fr" in result.output  # and the run went on
+    assert "de: apertium cannot translate en→de" in result.output  # and the run went on
     for slug in sample_project.statements():
-        es = entries(sample_project, slug, "es")
+        es, fr = entries(sample_project, slug, "es"), entries(sample_project, slug, "fr")
         assert es and all(catalog.state(e) == "fuzzy" and catalog.origin(e) == "mt apertium" for e in es.values())
-        assert all(catalog.state(e) == "untranslated" for e in entries(sample_project, slug, "fr").values())
+        assert fr and all(catalog.state(e) == "fuzzy" and catalog.origin(e) == "mt apertium en>es>fr"
+                          for e in fr.values())
+        assert all(catalog.state(e) == "untranslated" for e in entries(sample_project, slug, "de").values())
         for lang in ("es", "fr", "de"):
             msgfmt_check(sample_project.catalog_path(slug, lang))
-    es = entries(sample_project, "stop-the-attacks", "es")
     text = "An injury to one is an injury to all!"
+    es, fr = entries(sample_project, "stop-the-attacks", "es"), entries(sample_project, "stop-the-attacks", "fr")
     assert es[text].msgstr == ApertiumEngine().translate([text], "en", "es")[0]
+    assert fr[text].msgstr == ApertiumEngine().translate([text], "en", "fr")[0]
+    assert fr[text].msgstr != es[text].msgstr
 
 
 def test_translated_and_approved_entries_are_never_touched(sample_project):
@@ -72,6 +78,35 @@ def test_force_redrafts_machine_drafts_only(sample_project):
     assert again.msgstr == ApertiumEngine().translate([first.msgid], "en", "es")[0]
 
 
+def test_edited_sentence_keeps_its_reviewed_translation_under_force(project, invoke):
+    """An approved machine draft whose sentence is edited stays, with its #| msgid, through
+    --force; only --redraft-changed replaces it."""
+    add_statement(project, "harbour.txt", "Stop the attacks on the dockers.\n\nWe stand together.\n")
+    pretranslate(project, langs=["es"])
+    path = project.catalog_path("harbour", "es")
+    with catalog.editing(path) as po:  # a reviewer approves the machine draft as it is
+        entry = po.find("Stop the attacks on the dockers.")
+        catalog.set_state(entry, "approved")
+        reviewed = entry.msgstr
+    assert catalog.origin(entry) == "mt apertium"
+    source = project.root / "source" / "harbour.txt"
+    source.write_text("Stop the attacks on the harbour dockers.\n\nWe stand together.\n")
+    apply(project, plan_update(project, ["harbour"]))
+    changed = entries(project, "harbour", "es")["Stop the attacks on the harbour dockers."]
+    assert (changed.msgstr, changed.previous_msgid) == (reviewed, "Stop the attacks on the dockers.")
+
+    assert invoke("pretranslate", "--force", "--lang", "es").exit_code == 0
+    after = entries(project, "harbour", "es")["Stop the attacks on the harbour dockers."]
+    assert (after.msgstr, after.previous_msgid) == (reviewed, "Stop the attacks on the dockers.")
+    assert catalog.state(after) == "fuzzy"
+    assert catalog.origin(entries(project, "harbour", "es")["We stand together."]) == "mt apertium"  # re-drafted
+
+    assert invoke("pretranslate", "--redraft-changed", "--lang", "es").exit_code == 0
+    replaced = entries(project, "harbour", "es")["Stop the attacks on the harbour dockers."]
+    assert replaced.previous_msgid is None and catalog.origin(replaced) == "mt apertium"
+    assert replaced.msgstr == ApertiumEngine().translate([replaced.msgid], "en", "es")[0]
+
+
 def test_memory_comes_first_and_names_the_statement(project):
     add_statement(project, "first.txt", "Solidarity with the dockers!\n\nWe will win.\n")
     add_statement(project, "second.txt", "We will win.\n\nThe harbour is ours.\n")
@@ -86,6 +121,70 @@ def test_memory_comes_first_and_names_the_statement(project):
     assert catalog.state(second["We will win."]) == "fuzzy"
     assert catalog.origin(second["We will win."]) == "tm 100% first"
     assert catalog.origin(second["The harbour is ours."]) == "mt apertium"
+
+
+def approve(project, slug, lang, translations):
+    with catalog.editing(project.catalog_path(slug, lang)) as po:
+        for msgid, msgstr in translations.items():
+            entry = po.find(msgid)
+            entry.msgstr = msgstr
+            catalog.set_state(entry, "approved")
+
+
+def test_a_similar_remembered_sentence_is_the_draft_and_shows_what_differs(project):
+    add_statement(project, "first.txt", "We will win the strike at the northern harbour this winter.\n")
+    approve(project, "first", "es", {"We will win the strike at the northern harbour this winter.":
+                                     "Ganaremos la huelga en el puerto del norte este invierno."})
+    add_statement(project, "second.txt", "We will win the strike at the northern harbour this summer.\n\n"
+                                         "Nobody voted for the lockout.\n")
+    [result] = pretranslate(project, ["second"], ["es"])
+    assert (result.memory, result.memory_fuzzy, result.engines["apertium"]) == (1, 1, 1)
+    draft = entries(project, "second", "es")["We will win the strike at the northern harbour this summer."]
+    assert draft.msgstr == "Ganaremos la huelga en el puerto del norte este invierno."
+    assert catalog.state(draft) == "fuzzy"
+    assert re.fullmatch(r"tm 9\d% first", catalog.origin(draft))
+    assert draft.previous_msgid == "We will win the strike at the northern harbour this winter."  # the difference
+    assert "#| msgid \"We will win the strike at the northern harbour this winter.\"" in \
+        project.catalog_path("second", "es").read_text()
+    msgfmt_check(project.catalog_path("second", "es"))
+
+
+def test_memory_threshold_from_chorus_toml(project):
+    add_statement(project, "first.txt", "We will win the strike at the northern harbour this winter.\n")
+    approve(project, "first", "es", {"We will win the strike at the northern harbour this winter.":
+                                     "Ganaremos la huelga en el puerto del norte este invierno."})
+    add_statement(project, "second.txt", "We will win the strike at the northern harbour this summer.\n")
+    config = project.root / "chorus.toml"
+    config.write_text("memory_threshold = 99\n" + config.read_text())
+    [result] = pretranslate(Project.load(project.root), ["second"], ["es"])
+    assert (result.memory, result.engines["apertium"]) == (0, 1)
+
+
+@pytest.mark.parametrize("value", ["120", "30", '"high"', "true"])
+def test_a_bad_memory_threshold_is_one_line_and_changes_nothing(sample_project, invoke, value):
+    from tests.conftest import snapshot
+
+    config = sample_project.root / "chorus.toml"
+    config.write_text(f"memory_threshold = {value}\n" + config.read_text())
+    before = snapshot(sample_project.translations_dir)
+    result = invoke("pretranslate")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "chorus: error: chorus.toml: memory_threshold must be a number from 50 to 100 (a percentage; default 90)"]
+    assert snapshot(sample_project.translations_dir) == before
+
+
+def test_pivot_keeps_protected_terms_across_both_hops(project, invoke):
+    add_statement(project, "trump.txt", "Trump attacked the picket line.\n\nWrite to us at help@dock.org #strike\n")
+    invoke("glossary", "add", "Trump")
+    invoke("glossary", "add", "picket line", "--lang", "fr", "--translation", "piquet de grève")
+    result = invoke("pretranslate", "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    fr = entries(project, "trump", "fr")
+    attacked = fr["Trump attacked the picket line."]
+    assert catalog.origin(attacked) == "mt apertium en>es>fr"
+    assert attacked.msgstr.startswith("Trump ") and "piquet de grève" in attacked.msgstr
+    assert "help@dock.org #strike" in fr["Write to us at help@dock.org #strike"].msgstr
 
 
 def test_glossary_terms_survive_in_catalog_drafts(project, invoke):
@@ -110,7 +209,8 @@ def test_bad_input_is_one_line_and_changes_nothing(sample_project, invoke):
     assert snapshot(sample_project.translations_dir) == before
 
 
-def many_segments(project: Project, statements: int = 3, paragraphs: int = 12) -> None:
+def many_segments(project: Project, statements: int = 24, paragraphs: int = 12) -> None:
+    """Enough statements that a run is still going when the first of them is saved."""
     for number in range(statements):
         lines = [f"Statement number {number}", ""]
         for paragraph in range(paragraphs):

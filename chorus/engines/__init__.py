@@ -1,7 +1,7 @@
 """Machine translation engines, one small module each, behind :class:`~.base.Engine`.
 
 >>> sorted(ENGINES)
-['apertium', 'apy', 'deepl', 'google', 'libre', 'microsoft', 'mymemory']
+['apertium', 'apy', 'deepl', 'google', 'libre', 'microsoft', 'mymemory', 'openai']
 >>> engine = create("apertium", {})
 >>> engine.name
 'apertium'
@@ -23,6 +23,7 @@ ENGINES = {
     "deepl": ("deepl", "DeepLEngine"),
     "libre": ("libre", "LibreEngine"),
     "microsoft": ("microsoft", "MicrosoftEngine"),
+    "openai": ("openai", "OpenAIEngine"),
 }
 MEMORY = "memory"  # not an engine: the translation memory step of a chain
 
@@ -35,8 +36,14 @@ def engine_class(name: str) -> type[Engine]:
 
 
 def create(name: str, settings: dict | None = None, cache_dir=None) -> Engine:
-    """An engine with its settings (its table in chorus.toml) and the project's cache folder."""
-    return engine_class(name)(settings=dict(settings or {}), cache_dir=cache_dir)
+    """An engine with its settings (its table in chorus.toml) and the project's cache folder.
+
+    Settings of the wrong type or out of range are a :class:`ChorusError` naming the setting.
+    """
+    cls = engine_class(name)
+    settings = dict(settings or {})
+    cls.check_settings(settings)
+    return cls(settings=settings, cache_dir=cache_dir)
 
 
 def for_project(name: str, project) -> Engine:

@@ -48,9 +48,9 @@ class ApyEngine(HTTPEngine):
                 answer.raise_for_status()
                 data = answer.json()["responseData"]
             except (requests.ConnectionError, requests.Timeout) as error:
-                raise EngineUnreachable(f"apy server {self.url} did not answer ({_short(error)})") from None
+                raise EngineUnreachable(f"apy: {self.url}/listPairs did not answer ({_short(error)})") from None
             except (requests.RequestException, ValueError, KeyError, TypeError) as error:
-                raise EngineError(f"apy server {self.url} gave no list of pairs ({type(error).__name__})") from None
+                raise EngineError(f"apy: {self.url}/listPairs gave no list of pairs ({_reason(error)})") from None
             finally:
                 _timeout.reset(token)
             self._pairs = {(pair["sourceLanguage"], pair["targetLanguage"]) for pair in data}
@@ -80,6 +80,11 @@ class ApyEngine(HTTPEngine):
         return PairStatus(source, target, False, f"the server at {self.url} has no {source}→{target} pair",
                           "install the pair on the server")
 
+    def check_pair(self, source: str, target: str) -> None:
+        if not self.missing_configuration():
+            self.pairs()  # a server that does not answer is a failure of the engine, not of one pair
+        super().check_pair(source, target)
+
     def translate_batch(self, texts: list[str], source: str, target: str) -> list[str | None]:
         self._langpair = self.langpair(source, target)
         return super().translate_batch(texts, source, target)
@@ -91,3 +96,8 @@ class ApyEngine(HTTPEngine):
         if answer.status_code != 200:
             raise RuntimeError(f"apy answered HTTP {answer.status_code}")  # the base retries or pauses
         return answer.json()["responseData"]["translatedText"]
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    return f"HTTP {response.status_code}" if response is not None else type(error).__name__

@@ -100,6 +100,16 @@ def corrupt_catalog(world: Path) -> None:
     (world / "project" / "translations" / SLUG / "es.po").write_text('msgid "x"\nmsgstr\n', encoding="utf-8")
 
 
+def threshold_out_of_range(world: Path) -> None:
+    config = world / "project" / "chorus.toml"
+    config.write_text("memory_threshold = 120\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def apertium_pivots_not_a_list(world: Path) -> None:
+    config = world / "project" / "chorus.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[apertium]\npivots = "es"\n', encoding="utf-8")
+
+
 def corrupt_config(world: Path) -> None:
     (world / "project" / "chorus.toml").write_text("langs = [es\n", encoding="utf-8")
 
@@ -170,6 +180,10 @@ CLI_ROWS: dict[str, Cli] = {
     "pretranslate: unknown engine": Cli(["pretranslate", SLUG, "--engine", "nosuch"], "nosuch"),
     "pretranslate: not a target language": Cli(["pretranslate", SLUG, "--lang", "it"], "not a target language"),
     "pretranslate: broken catalog": Cli(["pretranslate", SLUG, "--lang", "es"], "not a valid PO file", prepare=corrupt_catalog),
+    "pretranslate: memory_threshold out of range": Cli(["pretranslate"], "memory_threshold must be a number",
+                                                        prepare=threshold_out_of_range),
+    "pretranslate: apertium pivots not a list": Cli(["pretranslate", "--lang", "es"], r"\[apertium\] pivots",
+                                                    prepare=apertium_pivots_not_a_list),
     "engines: unknown language": Cli(["engines", "--lang", "xx"], "unknown language code"),
     "glossary add: empty term": Cli(["glossary", "add", " "], "term"),
     "glossary add: translation without language": Cli(["glossary", "add", "Union", "--translation", "Sindicato"], "--lang"),
