@@ -9,7 +9,7 @@ catalog's translations in two FTS5 tables. What one file holds is read by :mod:`
 A file is read again only when its inode, size, modification or change time differ from what
 the index recorded. :meth:`Index.refresh` without arguments (what a web request does) notices
 new and removed statements (the ``translations/`` folder changed), languages added to
-chorus.toml and a new publish threshold; :meth:`Index.check` re-reads the files of what a page
+chorus.toml and a new review policy (threshold or ``publish``); :meth:`Index.check` re-reads the files of what a page
 shows, so a page costs what it shows; sweeps look at the other files (:meth:`Index.refresh`
 says when). Catalogs written through :func:`chorus.catalog.editing` (the web UI's saves) are
 indexed at once, in the writing process.
@@ -44,7 +44,7 @@ from . import catalog, database
 from .errors import ChorusError
 from .project import Project, check_slug
 from .scan import COUNTS, CatalogRecord, TemplateRecord, fold, read_catalog, read_items, read_template, stamp, stat
-from .status import STATE_KEYS, percentages, ready
+from .status import STATE_KEYS, percentages
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +314,7 @@ class Index:
         pending = json.loads(meta.get("pending", "[]"))
         langs = list(self.project.config.langs)
         old_langs = json.loads(meta.get("langs", "null"))
-        threshold = str(self.project.config.publish_threshold)
+        threshold = self.project.config.policy.key
         moved = rescan or tree != meta.get("tree") or any(os.path.isfile(root / p / f"{p}.pot") for p in pending)
         if not (moved or everything or old_langs != langs or threshold != meta.get("threshold")):
             return
@@ -329,7 +329,7 @@ class Index:
             if old_langs is not None and set(old_langs) - set(langs):
                 self._drop_langs(db, langs)
             if threshold != meta.get("threshold"):
-                self._rerate(db, int(threshold))
+                self._rerate(db)
         if everything:
             changes = self._changes({slug: langs for slug in on_disk}, self._stamps(None))
         else:  # the new statements, and the catalogs of the languages added
@@ -430,7 +430,7 @@ class Index:
             db.execute(f"INSERT OR REPLACE INTO statements VALUES ({placeholders(range(12))})", (
                 template.slug, template.stamp, template.title, fold(template.title), template.date,
                 template.deadline, template.segments, template.words, template.error, template.repair, first, last))
-        threshold = self.project.config.publish_threshold
+        policy = self.project.config.policy
         for record in reversed(catalogs):  # search shows higher rows first: the first language first
             current = stat(self._file(record.slug, f"{record.lang}.po"))
             if stamp(current) != record.stamp:
@@ -445,7 +445,7 @@ class Index:
             counts = [record.counts.get(key, 0) for key in COUNTS]
             db.execute(f"INSERT OR REPLACE INTO catalogs VALUES ({placeholders(range(len(COUNTS) + 10))})", (
                 record.slug, record.lang, record.stamp, int(record.missing), *counts, record.changed,
-                int(record.error is None and ready(record.counts, threshold)), record.error, record.repair,
+                int(record.error is None and policy.ready(record.counts)), record.error, record.repair,
                 first, last))
         return next_row
 
@@ -467,11 +467,13 @@ class Index:
         self._delete_rows(db, "targets", f"catalogs WHERE {where}", tuple(langs))
         db.execute(f"DELETE FROM catalogs WHERE {where}", langs)
 
-    def _rerate(self, db: sqlite3.Connection, threshold: int) -> None:
-        rows = db.execute("SELECT slug, lang, segments, approved, error FROM catalogs").fetchall()
+    def _rerate(self, db: sqlite3.Connection) -> None:
+        policy = self.project.config.policy
+        rows = db.execute("SELECT slug, lang, segments, translated, approved, error FROM catalogs").fetchall()
         db.executemany("UPDATE catalogs SET ready = ? WHERE slug = ? AND lang = ?", [
-            (int(error is None and ready({"segments": segments, "approved": approved}, threshold)), slug, lang)
-            for slug, lang, segments, approved, error in rows])
+            (int(error is None and policy.ready({"segments": segments, "translated": translated,
+                                                 "approved": approved})), slug, lang)
+            for slug, lang, segments, translated, approved, error in rows])
 
     # --- reading it -------------------------------------------------------------------------------
     def slugs(self) -> list[str]:

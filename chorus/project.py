@@ -84,6 +84,13 @@ class Config:
     formats: list[str] = field(default_factory=lambda: ["source", "html"])
     publish_threshold: int = 100
     settings: dict = field(default_factory=dict)
+    policy: "ReviewPolicy | None" = None  # publish, self_approval and the threshold together
+
+    def __post_init__(self) -> None:
+        if self.policy is None:
+            from .policy import ReviewPolicy
+
+            self.policy = ReviewPolicy(threshold=self.publish_threshold)
 
     def chain(self, lang: str) -> list[str]:
         return list(self.chains.get(lang, self.chains.get("default", DEFAULT_CHAIN)))
@@ -99,7 +106,13 @@ langs = [{quoted}]
 # Export formats: "source" (the statement's own: .txt or .md), "txt", "md", "html", "proof".
 formats = ["source", "html"]
 
-# Percentage of reviewed segments a statement needs before it is exported.
+# What a published statement may contain: "approved" (four eyes: a second volunteer approved
+# each sentence) or "translated" (what a volunteer saved). Nobody approves their own text unless
+# self_approval = true.
+publish = "approved"
+self_approval = false
+
+# Percentage of publishable segments a statement needs before it is exported.
 publish_threshold = 100
 
 # Pretranslation: the chain of sources tried in order for each language.
@@ -250,6 +263,9 @@ def _config_from(data: dict) -> Config:
         }
         formats = [str(name) for name in data.get("formats", ["source", "html"])]
         threshold = _threshold(data.get("publish_threshold", 100))
+        from .policy import from_settings
+
+        policy = from_settings(data, threshold)
     except ChorusError as error:
         raise ChorusError(f"{CONFIG_NAME}: {error}") from None
     except (TypeError, ValueError, OverflowError) as error:
@@ -257,4 +273,4 @@ def _config_from(data: dict) -> Config:
     unknown = [name for name in formats if name != "source" and name not in EXPORT_FORMATS]
     if unknown:
         raise ChorusError(f"{CONFIG_NAME}: unknown export format {unknown[0]!r}")
-    return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data)
+    return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data, policy)

@@ -108,7 +108,7 @@ def test_the_ready_rule_is_exact():
 
 
 def test_segment_ids_are_those_of_the_web_ui(sample_project):
-    from webui.segments import load
+    from chorus.editing import load
 
     for slug in sample_project.statements():
         for segment in load(sample_project.catalog_path(slug, "es")):
@@ -306,7 +306,7 @@ def test_search_finds_source_or_translation_in_any_case_and_accent(searchable):
     source = search(index, "harbour", LANGS, per_page=200)
     assert {hit.lang for hit in source.hits} == set(LANGS)
     assert all("harbour" in hit.source.lower() for hit in source.hits)
-    from webui.segments import find, load
+    from chorus.editing import find, load
 
     for hit in source.hits:
         assert find(load(project.catalog_path(hit.statement, hit.lang)), hit.id).source == hit.source

@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from chorus.errors import ChorusError
 from chorus.project import Project
+from chorus.records import Records
 from chorus.users import UserStore, instance_dir
 
 from .store import Store
@@ -64,6 +65,7 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     app.extensions["chorus_users"] = UserStore(folder)
     app.extensions["chorus_store"] = Store(folder)
+    app.extensions["chorus_records"] = Records(folder)
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -128,6 +130,13 @@ def store() -> Store:
     from flask import current_app
 
     return current_app.extensions["chorus_store"]
+
+
+def records() -> Records:
+    """Comments, history and open segments (:mod:`chorus.records`)."""
+    from flask import current_app
+
+    return current_app.extensions["chorus_records"]
 
 
 def _hooks(app: Flask) -> None:

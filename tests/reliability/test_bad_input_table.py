@@ -440,7 +440,7 @@ def add_plural_entry(world: Path) -> None:
 
 
 def _plural_ids() -> tuple[str, str]:
-    from webui.segments import revision, segment_id
+    from chorus.editing import revision, segment_id
 
     return segment_id(plural_entry()), revision(plural_entry())
 
@@ -453,7 +453,7 @@ def full_of_comments(world: Path) -> None:
     import sqlite3
     import time
 
-    from webui.segments import load
+    from chorus.editing import load
 
     seg_id = load(world / "project" / "translations" / SLUG / "es.po")[0].id
     with sqlite3.connect(world / "project" / ".chorus" / "instance" / "webui.sqlite") as db:
@@ -523,7 +523,7 @@ WEB_ROWS.update(CARELESS_WEB_ROWS)
 
 
 def first_segment(project_dir: Path) -> tuple[str, str]:
-    from webui.segments import load
+    from chorus.editing import load
 
     first = load(project_dir / "translations" / SLUG / "es.po")[0]
     return first.id, first.revision
