@@ -315,7 +315,8 @@ def check_publishable(statement: Statement, threshold: int) -> Readiness:
                       for segment, state in ready.blocking[:FIRST_BLOCKING])
     raise NotReady(
         f"{statement.slug} [{statement.lang}] is not ready to publish: {states} "
-        f"({ready.percent:.0f}% of {ready.total} segments reviewed, {threshold}% needed); "
+        f"({ready.percent:.0f}% of {ready.total} segments "
+        f"{'approved' if statement.published == ('approved',) else 'reviewed'}, {threshold}% needed); "
         f"first: {first}. Review them, or export with --draft or --threshold N",
         statement.slug, statement.lang,
     )

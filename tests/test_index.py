@@ -462,8 +462,8 @@ def test_status_names_a_broken_catalog_and_fails_only_when_asked_about_it(sample
 
 def test_export_writes_everything_else_when_a_catalog_is_broken(sample_project):
     for slug in sample_project.statements():
-        fill(sample_project, slug, "es")
-        fill(sample_project, slug, "fr")
+        fill(sample_project, slug, "es", state="approved")
+        fill(sample_project, slug, "fr", state="approved")
     break_catalog(sample_project, SLUG, "fr")
     code, out, err = chorus(sample_project, "export", "--lang", "es,fr", "--format", "txt")
     assert code == 1
