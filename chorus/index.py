@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import catalog, database
+from . import deadline as deadlines
 from .errors import ChorusError
 from .project import Project, check_slug
 from .scan import COUNTS, CatalogRecord, TemplateRecord, fold, read_catalog, read_items, read_template, stamp, stat
@@ -48,7 +49,7 @@ from .status import STATE_KEYS, percentages
 
 log = logging.getLogger(__name__)
 
-VERSION = "4"
+VERSION = "5"
 FILE_NAME = "index.sqlite3"
 SWEEP_SECONDS = 30.0  # a command stats every file when the last full sweep is older than this
 SLICE = 100  # statements a server sweeps after a request, at most once per SLICE_SECONDS
@@ -518,6 +519,21 @@ class Index:
                                                        (*params, per_page, offset))]
         return Listing(self.items(slugs, langs, state), total, page, per_page)
 
+    def due_between(self, start: str, end: str) -> list[dict]:
+        """Statements whose deadline (UTC keys, :func:`chorus.deadline.utc_key`) is after
+        ``start`` and not after ``end``, with the languages not ready to publish yet (only those
+        that have some)."""
+        found = []
+        for slug, title, key in self.db.execute(
+                "SELECT slug, title, deadline FROM statements WHERE deadline > ? AND deadline <= ? ORDER BY deadline",
+                (start, end)).fetchall():
+            langs = [row[0] for row in self.db.execute(
+                "SELECT lang FROM catalogs WHERE slug = ? AND error IS NULL AND NOT ready ORDER BY lang", (slug,))]
+            if langs:
+                found.append({"slug": slug, "title": title, "key": key,
+                              "deadline": deadlines.local(deadlines.from_key(key)), "languages": langs})
+        return found
+
     def _filters(self, langs: list[str], title: str, state: str) -> tuple[str, tuple]:
         conditions, params = ["1"], []
         if title.strip():
@@ -532,10 +548,13 @@ class Index:
             params += langs
         return " AND ".join(conditions), tuple(params)
 
-    def items(self, slugs: list[str], langs: list[str], state: str = "all") -> list[dict]:
-        """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``."""
+    def items(self, slugs: list[str], langs: list[str], state: str = "all", now=None) -> list[dict]:
+        """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``;
+        ``deadline`` in the server's time zone and ``deadline_mark`` (``overdue``, ``today``)
+        when a language shown still has work left."""
         if not slugs:
             return []
+        now = now or dt.datetime.now().astimezone()
         found = {row["slug"]: row
                  for row in self._rows(f"SELECT * FROM statements WHERE slug IN ({placeholders(slugs)})", slugs)}
         row_filter = ROW_STATES[state]
@@ -551,11 +570,15 @@ class Index:
             if statement is None:
                 continue
             languages = by_slug.get(slug, {})
+            rows = [self._language(languages[lang]) for lang in langs if lang in languages]
+            moment = deadlines.from_key(statement["deadline"])
             items.append({
                 "slug": slug, "title": statement["title"], "date": statement["date"],
-                "deadline": statement["deadline"], "error": statement["error"], "repair": statement["repair"],
+                "deadline": deadlines.local(moment) if moment else None,
+                "deadline_mark": deadlines.mark(moment, any(not row["ready"] for row in rows), now),
+                "error": statement["error"], "repair": statement["repair"],
                 "template": self._relative(slug, f"{slug}.pot"),
-                "languages": [self._language(languages[lang]) for lang in langs if lang in languages],
+                "languages": rows,
             })
         return items
 

@@ -13,11 +13,14 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 
 from chorus import editing
+from chorus.errors import ChorusError
 from chorus.records import Refused
 from chorus.search import BadQuery
+from chorus.users import DIGESTS, EVENTS
 
-from . import actions, csrf, project, records
-from .dashboard import BadRequest, filters_from, overview, run_search
+from . import actions, csrf, jobs, project, records, users
+from .auth import coordinator_required
+from .dashboard import BadRequest, filters_from, overview, receive, run_search, statement_summary
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -77,6 +80,72 @@ def statements():
     listing = overview(project(), current_user, filters)
     return {"statements": listing.statements, "total": listing.total, "page": listing.page,
             "per_page": listing.per_page, "pages": listing.pages}
+
+
+@bp.post("/statements")
+@coordinator_required
+def add_statement():
+    """A new statement (coordinators): JSON ``{"text", "slug"?, "format": "txt"|"md",
+    "deadline"?}`` or a form upload (``file``, ``slug``, ``deadline``). Answers 201 with the
+    statement; its drafts are made in the background (``job``)."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            abort(400, "send the statement as a file field named 'file', or as JSON")
+        suffix = ".md" if upload.filename.lower().endswith((".md", ".markdown")) else ".txt"
+        data, slug, deadline, filename = upload.read(), request.form.get("slug") or None, \
+            request.form.get("deadline") or None, upload.filename
+    else:
+        body = _json_body()
+        text = _text_field(body, "text")
+        fmt = body.get("format", "txt")
+        if fmt not in ("txt", "md"):
+            abort(400, "'format' is \"txt\" or \"md\"")
+        data, suffix, filename = text.encode("utf-8", errors="surrogatepass"), f".{fmt}", None
+        slug, deadline = _text_field(body, "slug", required=False), _text_field(body, "deadline", required=False)
+    try:
+        name = receive(project(), data, suffix, slug, deadline, filename)
+    except ChorusError as error:
+        abort(400, str(error))
+    item = statement_summary(project(), current_user, name) or {"slug": name}
+    job = jobs().latest([name]).get(name)
+    item["job"] = job.as_json() if job else None
+    return item, 201, {"Location": f"/api/statements?title={name}"}
+
+
+@bp.get("/jobs")
+@login_required
+def list_jobs():
+    """Background jobs queued, running or finished in the last day, newest first."""
+    return {"jobs": [job.as_json() for job in jobs().recent()]}
+
+
+@bp.route("/account", methods=["GET", "PUT"])
+@login_required
+def account():
+    """Your mail address and what you are told of: ``{"email", "events": [...], "digest"}``."""
+    if request.method == "PUT":
+        body = _json_body()
+        me = users().require(current_user.name)
+        try:
+            if "email" in body:
+                email = body["email"]
+                if email is not None and not isinstance(email, str):
+                    abort(400, "'email' must be a string or null")
+                me = users().set_email(me.name, email or None)
+            if "events" in body or "digest" in body:
+                events = body.get("events", me.notify.get("events", []))
+                digest = body.get("digest", me.notify.get("digest", "off"))
+                if not isinstance(events, list) or not all(isinstance(e, str) for e in events) \
+                        or not isinstance(digest, str):
+                    abort(400, "'events' is a list of strings and 'digest' a string")
+                me = users().set_notify(me.name, events, digest)
+        except ChorusError as error:
+            abort(400, str(error))
+    me = users().require(current_user.name)
+    return {"name": me.name, "role": me.role, "languages": me.langs, "email": me.email,
+            "events": me.notify.get("events", []), "digest": me.notify.get("digest", "off"),
+            "choices": {"events": EVENTS, "digest": DIGESTS}}
 
 
 @bp.get("/search")
