@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
-import time
 from pathlib import Path
 
 from .errors import ChorusError
@@ -173,8 +173,39 @@ def requeue_interrupted(project: Project) -> int:
 # --- consumers --------------------------------------------------------------------------------------
 
 
+class _Expected(logging.Filter):
+    """Failures the queue expects (a mail server or receiver that is down, storage that is full
+    or read-only) are one line in the log, not a traceback: the task is tried again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import sqlite3
+
+        from .mail import MailFailed
+        from .webhooks import WebhookFailed
+
+        if record.exc_info and isinstance(record.exc_info[1], (MailFailed, WebhookFailed, OSError, sqlite3.Error)):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_EXPECTED = _Expected()
+
+
+def _quiet() -> None:
+    for name in ("huey", "huey.consumer", "huey.consumer.Worker", "huey.consumer.Scheduler"):
+        found = logging.getLogger(name)
+        if _EXPECTED not in found.filters:
+            found.addFilter(_EXPECTED)
+
+
 def _consumer(project: Project, threads: int):
     from huey.consumer import Consumer
+
+    _quiet()
 
     class QuietConsumer(Consumer):
         """A consumer in a thread of another program: no signal handlers of its own."""
@@ -224,8 +255,15 @@ class Background:
         else:
             return
         try:
-            requeue_interrupted(self.project)
-            self.consumer = _consumer(self.project, self.threads)
+            while not self.stopping.is_set() and self.consumer is None:
+                try:
+                    requeue_interrupted(self.project)
+                    self.consumer = _consumer(self.project, self.threads)
+                except (OSError, sqlite3.Error) as error:  # storage full or read-only: wait for it
+                    log.warning("the queue cannot start yet (%s); trying again in a minute", error)
+                    self.stopping.wait(60)
+            if self.consumer is None:
+                return
             self.consumer.start()
             log.info("consuming the queue of %s in process %s", self.project.root, os.getpid())
             self.stopping.wait()
@@ -280,4 +318,3 @@ def run_worker(project: Project, threads: int = 2, say=print) -> None:
         _consumer(project, threads).run()
     finally:
         lock.release()
-        time.sleep(0)

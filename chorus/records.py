@@ -177,8 +177,11 @@ class Records:
 
         return cls(instance_dir(project))
 
-    def _db(self) -> sqlite3.Connection:
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (the tables are made on first use)."""
         return self._shared.db()
+
+    _db = db
 
     # --- comments ------------------------------------------------------------------------------
     def add_comment(self, slug: str, lang: str, segment: str, user: str, text: str,

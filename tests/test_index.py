@@ -4,6 +4,8 @@ row while everything else works."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import shutil
 import subprocess
@@ -276,7 +278,9 @@ def test_open_deadlines_come_first(project, tmp_path):
     index.refresh()
     order = [item["slug"] for item in index.listing(LANGS).statements]
     assert order == ["urgent", "statement-002", "statement-001", "statement-000"]
-    assert index.items(["urgent"], LANGS)[0]["deadline"] == "2030-01-31"
+    # a day alone is the end of that day, in the server's time zone
+    assert index.items(["urgent"], LANGS)[0]["deadline"] == dt.datetime(2030, 1, 31, 23, 59).astimezone().isoformat(
+        timespec="minutes")
     assert [item["slug"] for item in index.listing(LANGS, sort="newest").statements][-1] == "urgent"
     for lang in LANGS:
         fill(project, "urgent", lang, "approved")

@@ -68,6 +68,7 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     app.extensions["chorus_users"] = UserStore(folder)
     app.extensions["chorus_store"] = Store(folder)
     app.extensions["chorus_records"] = Records(folder)
+    app.extensions["chorus_records"].db()  # the tables exist before the first request
     app.extensions["chorus_jobs"] = Jobs.for_project(project)
 
     csrf.init_app(app)
