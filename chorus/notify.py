@@ -284,7 +284,8 @@ def _store(project: Project) -> database.Shared:
 
 
 def send_digests(project: Project, now: float | None = None) -> int:
-    """One mail for each user whose digest is due and who has news waiting; how many."""
+    """One mail for each user whose oldest waiting news is as old as their digest's period
+    (an hour, a day): at most one mail per period, and no news waits longer; how many."""
     if not configured(project) or not settings(project)["smtp_host"]:
         return 0
     from .queue import enqueue
@@ -297,22 +298,21 @@ def send_digests(project: Project, now: float | None = None) -> int:
     store = _store(project)
     with store.transaction() as db:
         waiting: dict[str, list] = {}
-        for row_id, name, event in db.execute("SELECT id, user, event FROM outbox ORDER BY id"):
-            waiting.setdefault(name, []).append((row_id, json.loads(event)))
+        for row_id, name, event, at in db.execute("SELECT id, user, event, at FROM outbox ORDER BY id"):
+            waiting.setdefault(name, []).append((row_id, json.loads(event), at))
         for name, items in waiting.items():
             user = users.get(name)
             if user is None or not user.email:
                 db.execute("DELETE FROM outbox WHERE user = ?", (name,))
                 continue
             every = DIGEST_SECONDS.get(user.notify.get("digest"), 0)
-            last = db.execute("SELECT sent FROM digests WHERE user = ?", (name,)).fetchone()
-            if last and now - last[0] < every:
-                continue
-            parts = [describe(project, event, base_url) for _, event in items]
+            if now - items[0][2] < every:
+                continue  # the oldest news waits until the digest's period is over
+            parts = [describe(project, event, base_url) for _, event, _ in items]
             text = "\n".join(f"* {subject}\n  {body.strip()}\n" for subject, body in parts)
             enqueue(project, "mail", {"to": user.email, "subject": f"Chorus: {len(parts)} update{'s' * (len(parts) != 1)}",
                                       "text": text})
-            db.execute(f"DELETE FROM outbox WHERE id IN ({', '.join('?' * len(items))})", [i for i, _ in items])
+            db.execute(f"DELETE FROM outbox WHERE id IN ({', '.join('?' * len(items))})", [i for i, _, _ in items])
             db.execute("INSERT OR REPLACE INTO digests (user, sent) VALUES (?, ?)", (name, now))
             sent += 1
     return sent
@@ -329,7 +329,7 @@ def remind(project: Project, now: float | None = None) -> int:
 
     moment = dt.datetime.fromtimestamp(now or time.time(), dt.timezone.utc)
     index = Index(project)
-    index.refresh(sweep="now")
+    index.refresh(full=True)  # every file that changed (a deadline set a moment ago too)
     due = index.due_between(deadlines.utc_key(moment), deadlines.utc_key(moment + deadlines.SOON))
     told = 0
     store = _store(project)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_FILE = "queue.sqlite3"
 LOCK_FILE = "queue.lock"
+PID_FILE = "queue.pid"
 CONSUMERS = ("app", "separate")
 
 _instances: dict[tuple[str, str | None], object] = {}
@@ -225,6 +226,33 @@ def consumer_lock(project: Project):
     return FileLock(str(project.private_dir / LOCK_FILE))
 
 
+def _note_consumer(project: Project) -> None:
+    """Say which process consumes (``.chorus/queue.pid``: its pid and host), for operators."""
+    import socket
+
+    try:
+        (project.private_dir / PID_FILE).write_text(f"{os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
+def consumer_pid(project: Project) -> int | None:
+    """The process that consumes the queue of ``project`` now (on this host), if any."""
+    from filelock import FileLock, Timeout
+
+    try:
+        pid = int((project.private_dir / PID_FILE).read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    probe = FileLock(str(project.private_dir / LOCK_FILE))
+    try:
+        probe.acquire(timeout=0)
+    except Timeout:
+        return pid  # the lock is held: its holder wrote the file
+    probe.release()
+    return None
+
+
 class Background:
     """The queue's consumer of a project in threads of this process, once its lock is ours."""
 
@@ -265,6 +293,7 @@ class Background:
             if self.consumer is None:
                 return
             self.consumer.start()
+            _note_consumer(self.project)
             log.info("consuming the queue of %s in process %s", self.project.root, os.getpid())
             self.stopping.wait()
             self.consumer.stop(graceful=True)
@@ -306,14 +335,16 @@ def run_worker(project: Project, threads: int = 2, say=print) -> None:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        say("Another consumer runs for this project (the web app or another worker); "
-            "waiting to take over when it stops…")
+        holder = consumer_pid(project)
+        say(f"Another consumer runs for this project{f' (process {holder})' if holder else ''}: the web app or "
+            f"another worker; waiting to take over when it stops…")
         lock.acquire()
     try:
         again = requeue_interrupted(project)
         if again:
             say(f"{again} job{'s' * (again != 1)} cut short before: queued again")
         where = f"Redis ({redis_url(project)})" if redis_url(project) else f"{project.relative(project.private_dir)}/{QUEUE_FILE}"
+        _note_consumer(project)
         say(f"Consuming the queue of {project.root} ({where}); Ctrl+C stops.")
         _consumer(project, threads).run()
     finally:
