@@ -9,7 +9,12 @@ was answered 200 but whose text is not in the catalog at the end is a lost save 
 Then a contention round: all volunteers edit the same segment with the same revision; exactly
 one may win, the others must get 409.
 
-    .venv/bin/python bench/bench_webui_load.py [--volunteers 8] [--rounds 25] [--workers 4]
+With ``--notify`` the project tells people as it would in production: ``[notify]`` sends mail
+to a local SMTP server and events to a local webhook receiver (both in this process), every
+account has an address, and the app's queue consumer delivers them while the volunteers save;
+a save only queues its events.
+
+    .venv/bin/python bench/bench_webui_load.py [--volunteers 8] [--rounds 25] [--workers 4] [--notify]
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_project(folder: Path, volunteers: int) -> tuple[Project, list[str]]:
+def make_project(folder: Path, volunteers: int, notify: "Listeners | None" = None) -> tuple[Project, list[str]]:
     project = Project.create(folder, "en", ["es"])
     sources = REPO / "source"
     apply(project, plan_add(project, sorted(sources.glob("*.txt")) + sorted(sources.glob("*.md"))))
@@ -55,9 +60,59 @@ def make_project(folder: Path, volunteers: int) -> tuple[Project, list[str]]:
     tokens = []
     for number in range(volunteers):
         name = f"volunteer{number}"
-        accounts.add(name, "a long password", role="translator", langs=["es"])
+        accounts.add(name, "a long password", role="translator", langs=["es"],
+                     **({"email": f"{name}@example.org"} if notify else {}))
         tokens.append(accounts.new_token(name))
+    if notify:
+        accounts.add("reviewer", "a long password", role="reviewer", langs=["es"], email="reviewer@example.org")
+        accounts.add("coordinator", "a long password", role="coordinator", email="coordinator@example.org")
+        config = project.root / "chorus.toml"
+        config.write_text(config.read_text(encoding="utf-8") + notify.settings(), encoding="utf-8")
     return project, tokens
+
+
+class Listeners:
+    """A local SMTP server and a local webhook receiver, counting what they get."""
+
+    SECRET = "whsec_" + "YmVuY2htYXJrIHNlY3JldCBvZiAzMiBieXRlcyEhISE="
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from aiosmtpd.controller import Controller
+
+        self.mails = 0
+        self.events = 0
+        listeners = self
+
+        class Mail:
+            async def handle_DATA(self, server, session, envelope):
+                listeners.mails += 1
+                return "250 OK"
+
+        class Hook(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                listeners.events += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.smtp = Controller(Mail(), hostname="127.0.0.1", port=free_port())
+        self.smtp.start()
+        self.http = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def settings(self) -> str:
+        return (f'\n[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {self.smtp.port}\n'
+                f'from = "Chorus <chorus@example.org>"\n'
+                f'webhooks = ["http://127.0.0.1:{self.http.server_port}/hook"]\nwebhook_secret = "{self.SECRET}"\n')
+
+    def close(self) -> None:
+        self.smtp.stop()
+        self.http.shutdown()
 
 
 def start_gunicorn(project: Project, port: int, workers: int) -> subprocess.Popen:
@@ -165,16 +220,20 @@ def main() -> int:
     parser.add_argument("--volunteers", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=25, help="times each volunteer saves each of its segments")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--notify", action="store_true", help="mail and webhooks on, delivered by the app's queue")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="chorus-webui-bench-"))
+    listeners = Listeners() if args.notify else None
     try:
-        return run(folder, args.volunteers, max(1, args.rounds), max(1, args.workers))
+        return run(folder, args.volunteers, max(1, args.rounds), max(1, args.workers), listeners)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if listeners:
+            listeners.close()
 
 
-def run(folder: Path, volunteers: int, rounds: int, workers: int) -> int:
-    project, tokens = make_project(folder / "project", volunteers)
+def run(folder: Path, volunteers: int, rounds: int, workers: int, listeners: Listeners | None = None) -> int:
+    project, tokens = make_project(folder / "project", volunteers, listeners)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(project, port, workers)
@@ -192,6 +251,10 @@ def run(folder: Path, volunteers: int, rounds: int, workers: int) -> int:
         final = catalog_texts(project)  # read before the contention round changes one segment
         lost = sum(1 for key, text in expected.items() if final.get(key) != text)
         won, refused, other = contention(base, tokens, segments[0])
+        if listeners:  # what the queue delivered meanwhile, and what it still had to
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (listeners.mails < 3 or listeners.events < 3):
+                time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -202,14 +265,20 @@ def run(folder: Path, volunteers: int, rounds: int, workers: int) -> int:
     gets = [t for v in crowd for t in v.get_times]
     statics = [t for v in crowd for t in v.static_times]
     errors = [e for v in crowd for e in v.errors]
+    notified = None
+    if listeners:
+        notified = (f"Notifications on: `[notify]` sends mail to a local SMTP server and events to a local "
+                    f"webhook receiver; the app's queue consumer (one gunicorn worker) delivered "
+                    f"{listeners.mails} mails and {listeners.events} webhook calls (each catalog becoming ready "
+                    f"for review). A save only queues its events.")
     report(volunteers, rounds, workers, len(segments), elapsed, saves, gets, statics, lost, len(expected),
-           (won, refused, other), errors, all(code == 0 for code in msgfmt))
+           (won, refused, other), errors, all(code == 0 for code in msgfmt), notified)
     ok = lost == 0 and not errors and won == 1 and other == 0 and all(code == 0 for code in msgfmt)
     return 0 if ok else 1
 
 
 def report(volunteers, rounds, workers, segment_count, elapsed, saves, gets, statics, lost, segments_saved,
-           contended, errors, msgfmt_ok) -> None:
+           contended, errors, msgfmt_ok, notified: str | None = None) -> None:
     def ms(values, share):
         return percentile(values, share) * 1000
 
@@ -224,6 +293,7 @@ def report(volunteers, rounds, workers, segment_count, elapsed, saves, gets, sta
         f"({rounds} rounds each; every volunteer has its own segments, so several write the same catalog at once). "
         f"Each round a volunteer also makes a plain GET and a segment GET, so all three are measured under the same load.",
         "",
+        *([notified, ""] if notified else []),
         "| request | count | p50 ms | p99 ms | p50 vs plain GET |",
         "|---|---|---|---|---|",
     ]

@@ -8,10 +8,12 @@ indentation). The dateline is never translated: Babel writes the date the target
 way. So a catalog whose every msgstr equals its msgid gives back the source byte for byte when
 the target is the source language itself.
 
-Publishing rule: by default only translated and approved segments are published, and a
-statement whose reviewed share is below the threshold (``publish_threshold`` in chorus.toml,
-100 by default) is refused with a :class:`NotReady` error. With ``draft=True`` it is exported
-anyway, machine drafts marked; untranslated segments stay in the source language.
+Publishing rule: the project's review policy (:mod:`chorus.policy`) says which segments are
+published: approved ones (``publish = "approved"``, the default), or translated and approved
+ones (``publish = "translated"``). A statement whose publishable share is below the threshold
+(``publish_threshold`` in chorus.toml, 100 by default) is refused with a :class:`NotReady`
+error. With ``draft=True`` it is exported anyway, unreviewed text marked; untranslated segments
+stay in the source language.
 
 >>> render(project, "stop-the-attacks", "es", "txt")                    # doctest: +SKIP
 'domingo, 3 de marzo de 2024\\n\\nParen los ataques ...'
@@ -94,6 +96,7 @@ class Statement:
     document: Document
     entries: dict[str, tuple[str, str]]  # msgid → (msgstr, state)
     front_end: int = 0  # length of the Markdown front matter in the source, 0 if none
+    published: tuple[str, ...] = REVIEWED  # the states the review policy publishes
 
     @property
     def markdown(self) -> bool:
@@ -148,7 +151,7 @@ def _load(project: Project, slug: str, lang: str) -> Statement:
     document = parsed_document(project, slug, text, format_for(source_path.name), recorded)
     front = FRONT_MATTER.match(text) if document.format == "markdown" else None
     return Statement(slug, lang, project.config.source_lang, source_path.name, document,
-                     entries, front.end() if front else 0)
+                     entries, front.end() if front else 0, project.config.policy.published)
 
 
 def _template_hash(project: Project, slug: str, entries: dict) -> str | None:
@@ -284,9 +287,9 @@ class Readiness:
 def readiness(statement: Statement, threshold: int) -> Readiness:
     states = [(segment, statement.lookup(segment)[1]) for segment in statement.segments()]
     counts = Counter(state for _, state in states)
-    blocking = [(segment, state) for segment, state in states if state in UNREVIEWED]
+    blocking = [(segment, state) for segment, state in states if state not in statement.published]
     total = len(states)
-    reviewed = sum(counts[state] for state in REVIEWED)
+    reviewed = sum(counts[state] for state in statement.published)
     return Readiness(counts, total, reviewed, threshold, blocking)
 
 
@@ -296,7 +299,7 @@ def added_markup(statement: Statement) -> list[tuple[str, list[str]]]:
     found = []
     for segment in statement.segments():
         msgstr, state = statement.lookup(segment)
-        if state in REVIEWED:
+        if state in statement.published:
             extra = new_markup(segment, msgstr)
             if extra:
                 found.append((segment, extra))
@@ -325,7 +328,8 @@ def check_publishable(statement: Statement, threshold: int) -> Readiness:
                       for segment, state in ready.blocking[:FIRST_BLOCKING])
     raise NotReady(
         f"{statement.slug} [{statement.lang}] is not ready to publish: {states} "
-        f"({ready.percent:.0f}% of {ready.total} segments reviewed, {threshold}% needed); "
+        f"({ready.percent:.0f}% of {ready.total} segments "
+        f"{'approved' if statement.published == ('approved',) else 'reviewed'}, {threshold}% needed); "
         f"first: {first}. Review them, or export with --draft or --threshold N",
         statement.slug, statement.lang,
     )
@@ -360,9 +364,9 @@ def chooser(statement: Statement, draft: bool, markdown: bool = False) -> Callab
 
     def choose(segment: str) -> Choice:
         msgstr, state = statement.lookup(segment)
-        if state in REVIEWED:
+        if state in statement.published:
             return Choice(text_of(segment, msgstr))
-        if draft and state == "fuzzy":
+        if draft and msgstr:  # translated but not yet approved, or a machine draft
             return Choice(text_of(segment, msgstr), "unreviewed")
         return Choice(segment, "untranslated" if draft else "")
 

@@ -180,25 +180,35 @@ def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--slug", help="Name of the statement (default: from the file name).")
+@click.option("--deadline", metavar="WHEN",
+              help="When the translations must be out: ISO 8601, e.g. 2026-12-04T20:00 (the server's time "
+                   "zone unless an offset is given: 2026-12-04T20:00+01:00).")
 @project_option
-def add(files: tuple[Path, ...], slug: str | None, project: Project):
+def add(files: tuple[Path, ...], slug: str | None, deadline: str | None, project: Project):
     """Copy statements into source/ and make their catalogs.
 
     Many files are read in one worker process per core; nothing is written unless every
-    file can be ingested.
+    file can be ingested. Translators and reviewers are told (see [notify] in chorus.toml).
     """
     import os
 
+    from .deadline import local, parse
     from .ingest import add as add_statements
 
+    moment = parse(deadline) if deadline is not None else None
     with progress_bar() as bar:
         task = bar.add_task("Ingesting", total=len(files), visible=len(files) > 1)
         added = add_statements(project, list(files), slug, workers=os.cpu_count() or 1,
-                               progress=lambda done, _total: bar.update(task, completed=done))
+                               progress=lambda done, _total: bar.update(task, completed=done), deadline=moment)
     for statement in added:
         count = len(statement.langs)
+        due = f", due {local(moment)}" if moment else ""
         click.echo(f"{statement.slug}: {statement.segments} segments → {count} language{'s' * (count != 1)} "
-                   f"({project.relative(project.statement_dir(statement.slug))}/)")
+                   f"({project.relative(project.statement_dir(statement.slug))}/){due}")
+    if project.config.settings.get("notify"):
+        from .notify import statements_added
+
+        statements_added(project, [statement.slug for statement in added])
 
 
 @cli.command()

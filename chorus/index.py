@@ -9,7 +9,7 @@ catalog's translations in two FTS5 tables. What one file holds is read by :mod:`
 A file is read again only when its inode, size, modification or change time differ from what
 the index recorded. :meth:`Index.refresh` without arguments (what a web request does) notices
 new and removed statements (the ``translations/`` folder changed), languages added to
-chorus.toml and a new publish threshold; :meth:`Index.check` re-reads the files of what a page
+chorus.toml and a new review policy (threshold or ``publish``); :meth:`Index.check` re-reads the files of what a page
 shows, so a page costs what it shows; sweeps look at the other files (:meth:`Index.refresh`
 says when). Catalogs written through :func:`chorus.catalog.editing` (the web UI's saves) are
 indexed at once, in the writing process.
@@ -41,14 +41,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import catalog, database
+from . import deadline as deadlines
 from .errors import ChorusError
 from .project import Project, check_slug
 from .scan import COUNTS, CatalogRecord, TemplateRecord, fold, read_catalog, read_items, read_template, stamp, stat
-from .status import STATE_KEYS, percentages, ready
+from .status import STATE_KEYS, percentages
 
 log = logging.getLogger(__name__)
 
-VERSION = "4"
+VERSION = "5"
 FILE_NAME = "index.sqlite3"
 SWEEP_SECONDS = 30.0  # a command stats every file when the last full sweep is older than this
 SLICE = 100  # statements a server sweeps after a request, at most once per SLICE_SECONDS
@@ -314,7 +315,7 @@ class Index:
         pending = json.loads(meta.get("pending", "[]"))
         langs = list(self.project.config.langs)
         old_langs = json.loads(meta.get("langs", "null"))
-        threshold = str(self.project.config.publish_threshold)
+        threshold = self.project.config.policy.key
         moved = rescan or tree != meta.get("tree") or any(os.path.isfile(root / p / f"{p}.pot") for p in pending)
         if not (moved or everything or old_langs != langs or threshold != meta.get("threshold")):
             return
@@ -329,7 +330,7 @@ class Index:
             if old_langs is not None and set(old_langs) - set(langs):
                 self._drop_langs(db, langs)
             if threshold != meta.get("threshold"):
-                self._rerate(db, int(threshold))
+                self._rerate(db)
         if everything:
             changes = self._changes({slug: langs for slug in on_disk}, self._stamps(None))
         else:  # the new statements, and the catalogs of the languages added
@@ -430,7 +431,7 @@ class Index:
             db.execute(f"INSERT OR REPLACE INTO statements VALUES ({placeholders(range(12))})", (
                 template.slug, template.stamp, template.title, fold(template.title), template.date,
                 template.deadline, template.segments, template.words, template.error, template.repair, first, last))
-        threshold = self.project.config.publish_threshold
+        policy = self.project.config.policy
         for record in reversed(catalogs):  # search shows higher rows first: the first language first
             current = stat(self._file(record.slug, f"{record.lang}.po"))
             if stamp(current) != record.stamp:
@@ -445,7 +446,7 @@ class Index:
             counts = [record.counts.get(key, 0) for key in COUNTS]
             db.execute(f"INSERT OR REPLACE INTO catalogs VALUES ({placeholders(range(len(COUNTS) + 10))})", (
                 record.slug, record.lang, record.stamp, int(record.missing), *counts, record.changed,
-                int(record.error is None and ready(record.counts, threshold)), record.error, record.repair,
+                int(record.error is None and policy.ready(record.counts)), record.error, record.repair,
                 first, last))
         return next_row
 
@@ -467,11 +468,13 @@ class Index:
         self._delete_rows(db, "targets", f"catalogs WHERE {where}", tuple(langs))
         db.execute(f"DELETE FROM catalogs WHERE {where}", langs)
 
-    def _rerate(self, db: sqlite3.Connection, threshold: int) -> None:
-        rows = db.execute("SELECT slug, lang, segments, approved, error FROM catalogs").fetchall()
+    def _rerate(self, db: sqlite3.Connection) -> None:
+        policy = self.project.config.policy
+        rows = db.execute("SELECT slug, lang, segments, translated, approved, error FROM catalogs").fetchall()
         db.executemany("UPDATE catalogs SET ready = ? WHERE slug = ? AND lang = ?", [
-            (int(error is None and ready({"segments": segments, "approved": approved}, threshold)), slug, lang)
-            for slug, lang, segments, approved, error in rows])
+            (int(error is None and policy.ready({"segments": segments, "translated": translated,
+                                                 "approved": approved})), slug, lang)
+            for slug, lang, segments, translated, approved, error in rows])
 
     # --- reading it -------------------------------------------------------------------------------
     def slugs(self) -> list[str]:
@@ -516,6 +519,21 @@ class Index:
                                                        (*params, per_page, offset))]
         return Listing(self.items(slugs, langs, state), total, page, per_page)
 
+    def due_between(self, start: str, end: str) -> list[dict]:
+        """Statements whose deadline (UTC keys, :func:`chorus.deadline.utc_key`) is after
+        ``start`` and not after ``end``, with the languages not ready to publish yet (only those
+        that have some)."""
+        found = []
+        for slug, title, key in self.db.execute(
+                "SELECT slug, title, deadline FROM statements WHERE deadline > ? AND deadline <= ? ORDER BY deadline",
+                (start, end)).fetchall():
+            langs = [row[0] for row in self.db.execute(
+                "SELECT lang FROM catalogs WHERE slug = ? AND error IS NULL AND NOT ready ORDER BY lang", (slug,))]
+            if langs:
+                found.append({"slug": slug, "title": title, "key": key,
+                              "deadline": deadlines.local(deadlines.from_key(key)), "languages": langs})
+        return found
+
     def _filters(self, langs: list[str], title: str, state: str) -> tuple[str, tuple]:
         conditions, params = ["1"], []
         if title.strip():
@@ -530,10 +548,13 @@ class Index:
             params += langs
         return " AND ".join(conditions), tuple(params)
 
-    def items(self, slugs: list[str], langs: list[str], state: str = "all") -> list[dict]:
-        """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``."""
+    def items(self, slugs: list[str], langs: list[str], state: str = "all", now=None) -> list[dict]:
+        """The dashboard's statements, in the order of ``slugs``, with their rows in ``langs``;
+        ``deadline`` in the server's time zone and ``deadline_mark`` (``overdue``, ``today``)
+        when a language shown still has work left."""
         if not slugs:
             return []
+        now = now or dt.datetime.now().astimezone()
         found = {row["slug"]: row
                  for row in self._rows(f"SELECT * FROM statements WHERE slug IN ({placeholders(slugs)})", slugs)}
         row_filter = ROW_STATES[state]
@@ -549,11 +570,15 @@ class Index:
             if statement is None:
                 continue
             languages = by_slug.get(slug, {})
+            rows = [self._language(languages[lang]) for lang in langs if lang in languages]
+            moment = deadlines.from_key(statement["deadline"])
             items.append({
                 "slug": slug, "title": statement["title"], "date": statement["date"],
-                "deadline": statement["deadline"], "error": statement["error"], "repair": statement["repair"],
+                "deadline": deadlines.local(moment) if moment else None,
+                "deadline_mark": deadlines.mark(moment, any(not row["ready"] for row in rows), now),
+                "error": statement["error"], "repair": statement["repair"],
                 "template": self._relative(slug, f"{slug}.pot"),
-                "languages": [self._language(languages[lang]) for lang in langs if lang in languages],
+                "languages": rows,
             })
         return items
 

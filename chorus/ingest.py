@@ -9,6 +9,7 @@ has been read and checked.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Callable
 import polib
 
 from . import catalog
+from . import deadline as deadlines
 from .document import Document, format_for, parse
 from .errors import ChorusError
 from .project import SOURCE_SUFFIXES, Project, check_slug, slugify
@@ -59,15 +61,17 @@ class Claim:
                 f"and run 'chorus update {self.slug}', or choose another name with --slug")
 
 
-def plan_add(project: Project, files: list[str | Path], slug: str | None = None) -> list[Plan]:
-    """Plans for ``files``: read, checked and segmented, nothing written yet."""
-    return [_plan_file(project, path, name) for path, name in _names(files, slug)]
+def plan_add(project: Project, files: list[str | Path], slug: str | None = None,
+             deadline: dt.datetime | None = None) -> list[Plan]:
+    """Plans for ``files``: read, checked and segmented, nothing written yet. ``deadline``
+    (else a Markdown statement's own ``deadline:``) goes into each template."""
+    return [_plan_file(project, path, name, deadline) for path, name in _names(files, slug)]
 
 
-def _plan_file(project: Project, path: Path, name: str) -> Plan:
+def _plan_file(project: Project, path: Path, name: str, deadline: dt.datetime | None = None) -> Plan:
     text = read_statement(path)
     destination = _destination(project, name, path, text)
-    plan = _plan(project, name, destination, text, write_source=_needs_write(destination, text))
+    plan = _plan(project, name, destination, text, write_source=_needs_write(destination, text), deadline=deadline)
     if plan.write_source:
         plan.claim = Claim(name, destination, catalog.source_hash(text))
     return plan
@@ -146,10 +150,22 @@ def merge_existing(project: Project, plan: Plan) -> None:
         if not path.exists():
             continue
         with catalog.locked(path):
-            merged = catalog.merge(plan.template, catalog.read(path), lang, plan.slug)
+            old = catalog.read(path)
+            merged = catalog.merge(plan.template, old, lang, plan.slug)
             text = catalog.render(merged)
             if _changed(path, text):
                 catalog.atomic_write(path, text)
+        _follow(project, plan.slug, lang, old, merged)
+
+
+def _follow(project: Project, slug: str, lang: str, old: polib.POFile, merged: polib.POFile) -> None:
+    """Comments and history follow the sentences whose source was edited (the ``#| msgid``
+    link the merge made) to their new segments."""
+    from . import editing
+
+    links = editing.renamed(old, merged)
+    if links:
+        editing.follow(project, slug, lang, links)
 
 
 @dataclass
@@ -162,7 +178,7 @@ class Added:
 
 
 def add(project: Project, files: list[str | Path], slug: str | None = None, *, workers: int = 1,
-        progress: Callable[[int, int], None] | None = None) -> list[Added]:
+        progress: Callable[[int, int], None] | None = None, deadline: dt.datetime | None = None) -> list[Added]:
     """Ingest ``files`` (:func:`plan_add` then :func:`apply`), ``workers`` processes reading,
     segmenting and staging at once. Nothing is put in place unless every file is good.
 
@@ -171,7 +187,7 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
     names = _names(files, slug)
     if workers > 1:
         from . import segment  # noqa: F401  (loaded once, before the workers fork)
-    staging, results = catalog.staged_run(_AddTask(project), names, workers, chunk=10, progress=progress)
+    staging, results = catalog.staged_run(_AddTask(project, deadline), names, workers, chunk=10, progress=progress)
     try:
         with source_lock(project):  # concurrent adds: each checks and publishes in turn
             for _, _, claim in results:
@@ -185,6 +201,42 @@ def add(project: Project, files: list[str | Path], slug: str | None = None, *, w
         staging.discard()
         raise
     return [added for added, _, _ in results]
+
+
+def add_text(project: Project, data: bytes, suffix: str, slug: str | None = None, *,
+             deadline: dt.datetime | None = None, filename: str | None = None) -> str:
+    """Add one statement that arrived as bytes (a pasted text or an uploaded file, ``suffix``
+    ``.txt`` or ``.md``); its name is ``slug``, else made from ``filename`` or its title.
+    Returns the name. The same checks as :func:`add`; nothing is written on a problem."""
+    import tempfile
+
+    if suffix not in (".txt", ".md"):
+        raise ChorusError(f"a statement is plain text (.txt) or Markdown (.md), not {suffix!r}")
+    if slug is not None:
+        name = check_slug(slug.strip())
+    elif filename:
+        name = slugify(filename) or "statement"
+    else:
+        from .sources import decode_statement
+
+        name = slugify(_title_of(project, decode_statement(data, "the statement"), suffix)) or "statement"
+    name = check_slug(name)
+    if project.template_path(name).is_file():
+        raise ChorusError(f"a statement named {name} exists already: choose another short name")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}{suffix}"
+        path.write_bytes(data)
+        apply(project, plan_add(project, [path], name, deadline))
+    return name
+
+
+def _title_of(project: Project, text: str, suffix: str) -> str:
+    """The statement's title (for its short name), else its first words."""
+    try:
+        title = parse(text, project.config.source_lang, format_for(f"x{suffix}")).title
+    except Exception:  # noqa: BLE001 — a name is a convenience; ingesting reports real problems
+        title = None
+    return title or " ".join(text.split()[:6])
 
 
 def _names(files: list[str | Path], slug: str | None) -> list[tuple[Path, str]]:
@@ -210,11 +262,12 @@ class _AddTask:
     claim of a new source, else None)."""
 
     project: Project
+    deadline: dt.datetime | None = None
 
     def __call__(self, pairs: list[tuple[Path, str]], staging: catalog.Staging) -> list[tuple]:
         results: list[tuple[Added, Plan | None, Claim | None]] = []
         for path, name in pairs:
-            plan = _plan_file(self.project, path, name)
+            plan = _plan_file(self.project, path, name, self.deadline)
             existing = stage_new_files(self.project, plan, staging)
             results.append((Added(name, len(plan.template), list(plan.langs)), plan if existing else None, plan.claim))
         return results
@@ -237,17 +290,41 @@ def _without_dates(text: str) -> list[str]:
 _VOLATILE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')
 
 
-def _plan(project: Project, slug: str, source: Path, text: str, write_source: bool) -> Plan:
+def _plan(project: Project, slug: str, source: Path, text: str, write_source: bool,
+          deadline: dt.datetime | None = None) -> Plan:
     document = parse(text, project.config.source_lang, format_for(source.name), project.config.front_matter)
     if not any(block.segments for block in document.blocks):
         raise ChorusError(f"{source}: has no text to translate")
     reference = f"source/{source.name}"
     pot = catalog.template(document, reference, slug, text)
+    when = _deadline(project, slug, source, text, deadline)
+    if when:
+        pot.metadata[deadlines.HEADER] = when
     for lang in project.config.langs:  # refuse broken catalogs before anything is written
         path = project.catalog_path(slug, lang)
         if path.exists():
             catalog.read(path)
     return Plan(slug, source, text, document, pot, write_source, list(project.config.langs))
+
+
+def _deadline(project: Project, slug: str, source: Path, text: str, given: dt.datetime | None) -> str | None:
+    """The template's deadline: the one given, else the statement's front matter, else the one
+    the template has already (``chorus deadline`` set it)."""
+    if given is not None:
+        return deadlines.stored(given)
+    written = deadlines.from_front_matter(text) if source.suffix.lower() in (".md", ".markdown") else None
+    if written is not None:
+        try:
+            return deadlines.stored(deadlines.parse(written))
+        except ChorusError as error:
+            raise ChorusError(f"{source.name}: front matter: {error}") from None
+    path = project.template_path(slug)
+    if path.is_file():
+        try:
+            return catalog.read_states(path)[0].get(deadlines.HEADER)
+        except ChorusError:
+            return None  # a broken template is made again from the source
+    return None
 
 
 def _slug_from(path: Path) -> str:

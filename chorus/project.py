@@ -85,6 +85,13 @@ class Config:
     publish_threshold: int = 100
     settings: dict = field(default_factory=dict)
     front_matter: tuple[str, ...] = ("title", "description", "summary", "excerpt", "subtitle")
+    policy: "ReviewPolicy | None" = None  # publish, self_approval and the threshold together
+
+    def __post_init__(self) -> None:
+        if self.policy is None:
+            from .policy import ReviewPolicy
+
+            self.policy = ReviewPolicy(threshold=self.publish_threshold)
 
     def chain(self, lang: str) -> list[str]:
         return list(self.chains.get(lang, self.chains.get("default", DEFAULT_CHAIN)))
@@ -100,7 +107,13 @@ langs = [{quoted}]
 # Export formats: "source" (the statement's own: .txt or .md), "txt", "md", "html", "proof".
 formats = ["source", "html"]
 
-# Percentage of reviewed segments a statement needs before it is exported.
+# What a published statement may contain: "approved" (four eyes: a second volunteer approved
+# each sentence) or "translated" (what a volunteer saved). Nobody approves their own text unless
+# self_approval = true.
+publish = "approved"
+self_approval = false
+
+# Percentage of publishable segments a statement needs before it is exported.
 publish_threshold = 100
 
 # Front-matter fields of Markdown statements (YAML or TOML) offered for translation.
@@ -257,6 +270,9 @@ def _config_from(data: dict) -> Config:
         fields = data.get("front_matter", list(Config.front_matter))
         if not isinstance(fields, list) or not all(isinstance(name, str) and name.strip() for name in fields):
             raise ChorusError("front_matter must be a list of field names, such as [\"title\", \"description\"]")
+        from .policy import from_settings
+
+        policy = from_settings(data, threshold)
     except ChorusError as error:
         raise ChorusError(f"{CONFIG_NAME}: {error}") from None
     except (TypeError, ValueError, OverflowError) as error:
@@ -265,4 +281,4 @@ def _config_from(data: dict) -> Config:
     if unknown:
         raise ChorusError(f"{CONFIG_NAME}: unknown export format {unknown[0]!r}")
     return Config(source_lang, list(dict.fromkeys(langs)), chains, formats, threshold, data,
-                  tuple(dict.fromkeys(name.strip() for name in fields)))
+                  tuple(dict.fromkeys(name.strip() for name in fields)), policy)

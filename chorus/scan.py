@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalog
+from . import deadline as deadlines
 from .errors import ChorusError
 from .project import Project
 from .status import STATE_KEYS
 
-DEADLINE_HEADER = "X-Chorus-Deadline"
+DEADLINE_HEADER = deadlines.HEADER
 COUNTS = ("segments", "words", *STATE_KEYS, *(f"{state}_words" for state in STATE_KEYS))
 
 
@@ -122,10 +123,8 @@ def read_template(project: Project, slug: str) -> TemplateRecord:
         return TemplateRecord(slug, stamp(info), slug, _day(info.st_mtime), error=_relative(error, path, project),
                               repair=_template_repair(project, slug))
     title = _title(entries, text, bool(metadata))
-    reference = _REFERENCE.search(text) if text else None
-    deadline = _iso_date(metadata.get(DEADLINE_HEADER))
-    if deadline is None and reference and reference.group(1).endswith((".md", ".markdown")):
-        deadline = _front_matter_deadline(project.root / reference.group(1))
+    moment = deadlines.read(metadata.get(DEADLINE_HEADER))
+    deadline = deadlines.utc_key(moment) if moment else None
     return TemplateRecord(
         slug, stamp(info), " ".join(title.split()) if title else slug,
         _iso_date(metadata.get(catalog.DATE_HEADER)) or _day(info.st_mtime), deadline,
@@ -133,7 +132,6 @@ def read_template(project: Project, slug: str) -> TemplateRecord:
         [(context, msgid) for context, msgid, _, _, _ in entries])
 
 
-_REFERENCE = re.compile(r"^#: (\S+?):\d+", re.M)
 _EXTRACTED = re.compile(r"^#\. ([^\n]*)$", re.M)
 
 
@@ -156,22 +154,6 @@ def _template_repair(project: Project, slug: str) -> str | None:
     except ChorusError:
         return None
     return f"chorus update {slug}"
-
-
-def _front_matter_deadline(path: Path) -> str | None:
-    """``deadline: 2024-03-10`` in the front matter of a Markdown statement."""
-    try:
-        head = path.read_bytes()[:16384].decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    from .document import FRONT_MATTER
-
-    found = FRONT_MATTER.match(head) if head.startswith("---") else None
-    for line in (found.group(1) if found else "").splitlines():
-        key, colon, value = line.partition(":")
-        if colon and key.strip().lower() == "deadline":
-            return _iso_date(value)
-    return None
 
 
 def read_catalog(project: Project, slug: str, lang: str, template: TemplateRecord | None) -> CatalogRecord:

@@ -6,6 +6,8 @@ an ``error`` (what is wrong, in which file) and, when a command repairs it, ``re
 
 >>> ready({"segments": 4, "approved": 4}, threshold=100), ready({"segments": 4, "approved": 3}, 80)
 (True, False)
+>>> ready({"segments": 4, "approved": 2, "translated": 2}, 100, publish="translated")
+True
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from .project import Project
 STATE_KEYS = ("untranslated", "fuzzy", "translated", "approved")
 
 
-def ready(counts: dict, threshold: int) -> bool:
+def ready(counts: dict, threshold: int, publish: str = "approved") -> bool:
     """Whether a catalog is ready to publish: at least ``threshold`` percent of its segments
-    approved (``publish_threshold`` in chorus.toml). The one place this rule lives: the
-    dashboard, its filter, the API and ``chorus status`` all ask here."""
+    publishable (``publish_threshold`` in chorus.toml): approved, or with ``publish =
+    "translated"`` translated or approved. The one place this rule lives: export, the
+    dashboard, its filter, the API and ``chorus status`` all ask here (through
+    :class:`chorus.policy.ReviewPolicy`)."""
     segments = counts.get("segments", 0)
-    return segments > 0 and 100 * counts.get("approved", 0) >= threshold * segments
+    published = counts.get("approved", 0) + (counts.get("translated", 0) if publish == "translated" else 0)
+    return segments > 0 and 100 * published >= threshold * segments
 
 
 def percentages(counts: dict) -> dict[str, float]:

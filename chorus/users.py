@@ -116,6 +116,50 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# What a user may be told of by mail (``chorus.notify``), and how often mail goes out.
+EVENTS = {
+    "added": "a statement is added in my languages",
+    "review": "a language of mine is ready for review",
+    "publish": "a language is ready to publish",
+    "comments": "someone mentions me (@name) or answers where I commented",
+    "deadline": "a deadline is two hours away with work left in my languages",
+}
+DIGESTS = {"off": "each one as it happens", "hourly": "at most one mail an hour",
+           "daily": "at most one mail a day"}
+MAX_EMAIL = 254
+
+
+def check_email(address: str) -> str:
+    """A mail address, normalized (``email-validator``: syntax only, no look-up); else a
+    :class:`ChorusError` saying what is wrong.
+
+    >>> check_email("Ana@Example.org")
+    'Ana@example.org'
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    if not address or len(address) > MAX_EMAIL:
+        raise ChorusError(f"not a mail address: {address[:MAX_EMAIL]!r}")
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ChorusError(f"not a mail address: {address!r} ({error})") from None
+
+
+def check_notify(events, digest: str) -> dict:
+    """Notification choices, checked: ``{"events": [...], "digest": "off"}``."""
+    events = list(dict.fromkeys(events))
+    unknown = [event for event in events if event not in EVENTS]
+    if unknown:
+        raise ChorusError(f"unknown notification {unknown[0]!r} (choose from {', '.join(EVENTS)})")
+    if digest not in DIGESTS:
+        raise ChorusError(f"digest is one of {', '.join(DIGESTS)}, not {digest!r}")
+    return {"events": events, "digest": digest}
+
+
+DEFAULT_NOTIFY = {"events": list(EVENTS), "digest": "off"}
+
+
 @dataclass
 class User:
     """An account; translators edit their languages, reviewers also approve, coordinators all."""
@@ -126,6 +170,12 @@ class User:
     password_hash: str = ""
     has_token: bool = False
     created: float = 0.0
+    email: str | None = None
+    notify: dict = field(default_factory=lambda: dict(DEFAULT_NOTIFY))
+
+    def wants(self, event: str) -> bool:
+        """Whether the user has a mail address and chose to be told of ``event``."""
+        return bool(self.email) and event in self.notify.get("events", ())
 
     def can_edit(self, lang: str) -> bool:
         if self.role == "coordinator":
@@ -233,11 +283,13 @@ class UserStore:
                                   (name, time.time())).fetchone()[0]
 
     # --- changing --------------------------------------------------------------------------
-    def add(self, name: str, password: str, role: str = "translator", langs: list[str] = ()) -> User:
+    def add(self, name: str, password: str, role: str = "translator", langs: list[str] = (),
+            email: str | None = None) -> User:
         name = check_name(name)
         langs = [normalize_lang(lang) for lang in langs]
         check_role(role, langs)
         check_password(password)
+        email = check_email(email) if email else None
         hashed = generate_password_hash(password, method="scrypt")
         try:
             with self._transaction() as db:
@@ -245,11 +297,29 @@ class UserStore:
                 if twin is not None and twin[0] != name:
                     raise ChorusError(f"not a valid user name: {name!r} (too much like the existing user {twin[0]})")
                 db.execute(
-                    "INSERT INTO users (name, password_hash, role, langs, created, fold) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name, hashed, role, ",".join(dict.fromkeys(langs)), time.time(), _fold(name)),
+                    "INSERT INTO users (name, password_hash, role, langs, created, fold, email) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, hashed, role, ",".join(dict.fromkeys(langs)), time.time(), _fold(name), email),
                 )
         except sqlite3.IntegrityError:
             raise ChorusError(f"user {name} already exists (use 'chorus user passwd {name}' to change the password)") from None
+        return self.require(name)
+
+    def set_email(self, name: str, email: str | None) -> User:
+        """A new mail address for ``name`` (None or "": none, so no mail)."""
+        email = check_email(email) if email else None
+        with self._transaction() as db:
+            if db.execute("UPDATE users SET email = ? WHERE name = ?", (email, name)).rowcount == 0:
+                raise ChorusError(f"no such user: {name}")
+        return self.require(name)
+
+    def set_notify(self, name: str, events, digest: str) -> User:
+        """What ``name`` is told of (see :data:`EVENTS`) and how often (:data:`DIGESTS`)."""
+        import json
+
+        chosen = check_notify(events, digest)
+        with self._transaction() as db:
+            if db.execute("UPDATE users SET notify = ? WHERE name = ?", (json.dumps(chosen), name)).rowcount == 0:
+                raise ChorusError(f"no such user: {name}")
         return self.require(name)
 
     def remove(self, name: str) -> None:
@@ -298,12 +368,13 @@ def _setup(db: sqlite3.Connection) -> None:
     folded name."""
     db.row_factory = sqlite3.Row
     columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
-    if "fold" not in columns:
-        try:
-            db.execute("ALTER TABLE users ADD COLUMN fold TEXT")
-        except sqlite3.OperationalError as error:
-            if "duplicate column" not in str(error):  # another process added it meanwhile
-                raise
+    for column in ("fold", "email", "notify"):
+        if column not in columns:
+            try:
+                db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # another process added it meanwhile
+                    raise
     missing = db.execute("SELECT name FROM users WHERE fold IS NULL").fetchall()
     if missing:
         with_folds = [(_fold(name), name) for (name,) in missing]
@@ -318,6 +389,12 @@ def _setup(db: sqlite3.Connection) -> None:
 
 
 def _user(row: sqlite3.Row) -> User:
+    import json
+
+    try:
+        chosen = json.loads(row["notify"]) if row["notify"] else dict(DEFAULT_NOTIFY)
+    except ValueError:
+        chosen = dict(DEFAULT_NOTIFY)
     return User(
         name=row["name"],
         role=row["role"],
@@ -325,6 +402,8 @@ def _user(row: sqlite3.Row) -> User:
         password_hash=row["password_hash"],
         has_token=row["token_hash"] is not None,
         created=row["created"],
+        email=row["email"],
+        notify=chosen,
     )
 
 

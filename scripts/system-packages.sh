@@ -7,6 +7,8 @@
 #                      ships only Romanian to Spanish: Romanian statements, not Romanian drafts)
 #   apertium-apy       Apertium's HTTP server, the shared engine of a team
 #   chromium           the real browser the web UI tests drive
+#   redis-server       the tests run the background queue on a real Redis too (Redis is optional
+#                      for Chorus itself: the queue keeps to SQLite unless one is configured)
 #   python3-venv       virtual environments on Debian
 # With --bench, also the peers the benchmarks compare against (po4a).
 set -euo pipefail
@@ -17,7 +19,7 @@ apertium_pairs=(
   apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish (es-ro: ro→es only)
   apertium-fra-cat apertium-cat-ita apertium-por-cat                # through Catalan
 )
-packages=(gettext apertium "${apertium_pairs[@]}" apertium-apy chromium)
+packages=(gettext apertium "${apertium_pairs[@]}" apertium-apy chromium redis-server)
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

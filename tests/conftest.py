@@ -92,3 +92,9 @@ def repository_stays_clean():
     after = _tracked_changes()
     if before is not None and after is not None:
         assert after == before, f"the tests changed the repository's files:\n{after}"
+
+
+# The web app runs the background queue itself (chorus.queue); tests that test the queue ask for
+# it (create_app(..., {"QUEUE_CONSUMER": True}), or CHORUS_QUEUE_CONSUMER=1 for a server they
+# start), so the many apps the other tests make leave no consumer threads behind.
+os.environ.setdefault("CHORUS_QUEUE_CONSUMER", "0")

@@ -51,7 +51,7 @@ def add(project: Project, name: str, text: str) -> str:
     return plans[0].slug
 
 
-def translate(project: Project, slug: str, lang: str, mapping=None, state: str = "translated",
+def translate(project: Project, slug: str, lang: str, mapping=None, state: str = "approved",
               only: set[str] | None = None) -> None:
     """Fill msgstr (default: the msgid upper-cased, an unmistakable 'translation')."""
     with catalog.editing(project.catalog_path(slug, lang)) as po:
@@ -211,12 +211,21 @@ def test_fuzzy_drafts_block_publishing(harbour):
     assert "1 draft" in str(caught.value) and "'Fair shifts.' (draft)" in str(caught.value)
 
 
-def test_translated_and_approved_are_published(harbour):
+def test_the_review_policy_says_what_is_published(harbour):
+    """publish = "approved" (the default, four eyes) publishes approved text only; "translated"
+    also what a volunteer saved; a draft export shows the unapproved text marked."""
     project, slug = harbour
-    translate(project, slug, "es")
+    translate(project, slug, "es", state="translated")
     translate(project, slug, "es", state="approved", only={"Fair shifts."})
-    out = assemble.render(project, slug, "es", "txt")
-    assert "- FAIR SHIFTS." in out and "Draft" not in out
+    with pytest.raises(assemble.NotReady, match=r"6 translated, 1 approved \(14% of 7 segments approved"):
+        assemble.render(project, slug, "es", "txt")
+    draft = assemble.render(project, slug, "es", "txt", draft=True)
+    assert "Draft: 6 segments unreviewed" in draft and "- FAIR SHIFTS." in draft and "STOP THE ATTACKS" in draft
+    config = project.root / "chorus.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('publish = "approved"', 'publish = "translated"'),
+                      encoding="utf-8")
+    out = assemble.render(Project.load(project.root), slug, "es", "txt")
+    assert "- FAIR SHIFTS." in out and "STOP THE ATTACKS" in out and "Draft" not in out
 
 
 def test_draft_marks_machine_text_and_keeps_untranslated_in_source_language(harbour):
@@ -253,7 +262,7 @@ def test_threshold_publishes_reviewed_part_and_keeps_drafts_out(harbour):
     out = assemble.render(project, slug, "es", "txt", threshold=50)
     assert "STOP THE ATTACKS" in out
     assert "- Fair shifts." in out and "Turnos" not in out  # a draft is not published
-    with pytest.raises(assemble.NotReady, match="57% of 7 segments reviewed, 60% needed"):
+    with pytest.raises(assemble.NotReady, match="57% of 7 segments approved, 60% needed"):
         assemble.render(project, slug, "es", "txt", threshold=60)
 
 
@@ -271,7 +280,7 @@ def test_threshold_defaults_to_the_project_setting(tmp_path):
 
 def test_proof_page_lists_each_segment_with_its_state(harbour):
     project, slug = harbour
-    translate(project, slug, "es", only={"Stop the Attacks"})
+    translate(project, slug, "es", state="translated", only={"Stop the Attacks"})
     translate(project, slug, "es", {"Fair shifts.": "Turnos justos."}, state="fuzzy", only={"Fair shifts."})
     proof = assemble.render(project, slug, "es", "proof")  # made even when not ready
     rows = re.findall(r'<tr class="state-(\w+)">(.*?)</tr>', proof)

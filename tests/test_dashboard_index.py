@@ -83,12 +83,13 @@ def test_the_dashboard_pages_and_filters(web):
 
 
 def test_the_dashboard_is_filtered_by_state(web):
-    client = logged_in(web.app, "boss")
-    token = csrf(client)
+    client, ana = logged_in(web.app, "boss"), logged_in(web.app, "ana")
+    token, writing = csrf(client), csrf(ana)
     for segment in client.get(f"/api/statements/{SLUG}/es/segments").get_json()["segments"]:
+        saved = ana.put(f"/api/statements/{SLUG}/es/segments/{segment['id']}", headers={"X-CSRFToken": writing},
+                        json={"target": f"es: {segment['source']}", "revision": segment["revision"]})
         response = client.post(f"/api/statements/{SLUG}/es/segments/{segment['id']}/approve",
-                               json={"target": f"es: {segment['source']}", "revision": segment["revision"]},
-                               headers={"X-CSRFToken": token})
+                               json={"revision": saved.get_json()["revision"]}, headers={"X-CSRFToken": token})
         assert response.status_code == 200
     ready = client.get("/api/statements?state=ready").get_json()
     assert ready["total"] == 1

@@ -11,7 +11,7 @@ from chorus import catalog
 from conftest import run_chorus, snapshot
 
 
-def fill(project, slug, lang, state="translated"):
+def fill(project, slug, lang, state="approved"):
     with catalog.editing(project.catalog_path(slug, lang)) as po:
         for entry in po:
             entry.msgstr = f"[{lang}] {entry.msgid}"
@@ -20,7 +20,7 @@ def fill(project, slug, lang, state="translated"):
 
 @pytest.fixture
 def ready(sample_project):
-    """The samples, Spanish reviewed, French machine drafts, German untouched."""
+    """The samples, Spanish approved, French machine drafts, German untouched."""
     for slug in sample_project.statements():
         fill(sample_project, slug, "es")
         fill(sample_project, slug, "fr", state="fuzzy")
@@ -73,6 +73,7 @@ def test_threshold_option(ready):
         entries = list(po)
         for entry in entries[: len(entries) // 2 + 1]:
             entry.msgstr = "[de] " + entry.msgid
+            catalog.set_state(entry, "approved")
     assert chorus(ready, "export", slug, "--lang", "de", "--threshold", "50")[0] == 0
     assert chorus(ready, "export", slug, "--lang", "de", "--threshold", "100")[0] == 1
     code, _, err = chorus(ready, "export", slug, "--threshold", "150")

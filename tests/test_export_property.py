@@ -40,7 +40,7 @@ def ingest_identity(project: Project, files: list[Path]) -> list[str]:
             with catalog.editing(project.catalog_path(plan.slug, lang)) as po:
                 for entry in po:
                     entry.msgstr = entry.msgid
-                    catalog.set_state(entry, "translated")
+                    catalog.set_state(entry, "approved")
     return [plan.slug for plan in plans]
 
 

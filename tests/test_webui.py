@@ -19,7 +19,7 @@ from chorus.ingest import apply, plan_add
 from chorus.project import Project
 from chorus.users import UserStore
 from webui import create_app
-from webui import segments as seg
+from chorus import editing as seg
 
 from conftest import SAMPLES, msgfmt_check
 
@@ -106,6 +106,18 @@ def put(client, seg_id: str, target: str, revision: str, lang: str = "es", token
         headers["X-CSRFToken"] = token
     return client.put(f"/api/statements/{SLUG}/{lang}/segments/{seg_id}",
                       json={"target": target, "revision": revision}, headers=headers)
+
+
+def four_eyes(app, prefix: str = "es: ", translator: str = "ana", reviewer: str = "rita", lang: str = "es") -> None:
+    """Every segment translated by ``translator``, then approved by ``reviewer`` (four eyes)."""
+    writer, approver = logged_in(app, translator), logged_in(app, reviewer)
+    token, approving = page_token(writer), page_token(approver)
+    for item in segments_of(writer, lang):
+        saved = put(writer, item["id"], f"{prefix}{item['source']}", item["revision"], lang=lang, token=token)
+        assert saved.status_code == 200, saved.get_data(as_text=True)
+        response = approver.post(f"/api/statements/{SLUG}/{lang}/segments/{item['id']}/approve",
+                                 json={"revision": saved.get_json()["revision"]}, headers={"X-CSRFToken": approving})
+        assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def entry_for(project: Project, lang: str, msgid: str) -> polib.POEntry:
@@ -342,13 +354,8 @@ def test_dashboard_lists_statements_newest_first_with_progress(app, web_project)
 
 
 def test_dashboard_marks_what_is_ready_to_publish(app, web_project):
+    four_eyes(app)
     client = logged_in(app, "rita")
-    token = page_token(client)
-    for item in segments_of(client):
-        response = client.post(f"/api/statements/{SLUG}/es/segments/{item['id']}/approve",
-                               json={"target": f"es: {item['source']}", "revision": item["revision"]},
-                               headers={"X-CSRFToken": token})
-        assert response.status_code == 200
     statements = client.get("/api/statements").get_json()["statements"]
     ready = {(s["slug"], lang["lang"]) for s in statements for lang in s["languages"] if lang["ready"]}
     assert ready == {(SLUG, "es")}
@@ -467,10 +474,11 @@ def test_form_conflict_shows_both_versions(app, web_project):
 
 
 def test_form_approve(app, web_project):
-    client = logged_in(app, "rita")
+    ana, client = logged_in(app, "ana"), logged_in(app, "rita")
     item = segments_of(client)[0]
+    saved = put(ana, item["id"], "Paren los ataques", item["revision"], token=page_token(ana)).get_json()
     response = client.post(f"/review/{SLUG}/es/{item['id']}", data={
-        "csrf_token": page_token(client), "target": "Paren los ataques", "revision": item["revision"],
+        "csrf_token": page_token(client), "target": "Paren los ataques", "revision": saved["revision"],
         "action": "approve"})
     assert response.status_code == 302
     assert catalog.state(entry_for(web_project, "es", item["source"])) == "approved"
@@ -602,10 +610,11 @@ def test_translators_edit_their_languages_only(app, web_project):
 def test_who_may_approve(app, name, status):
     client = logged_in(app, name)
     lang = "fr" if name == "fred" else "es"
+    writer = logged_in(app, "boss" if name == "fred" else "ana")  # someone else writes the text
     item = segments_of(client, lang)[0]
     token = page_token(client)
-    saved = put(client, item["id"], "texto", item["revision"], lang=lang, token=token)
-    revision = saved.get_json()["revision"] if saved.status_code == 200 else item["revision"]
+    saved = put(writer, item["id"], "texto", item["revision"], lang=lang, token=page_token(writer))
+    revision = saved.get_json()["revision"]
     response = client.post(f"/api/statements/{SLUG}/{lang}/segments/{item['id']}/approve",
                            json={"revision": revision}, headers={"X-CSRFToken": token})
     assert response.status_code == status
@@ -620,12 +629,12 @@ def test_reviewer_limited_to_languages(app):
 
 
 def test_approving_needs_a_translation_and_the_current_revision(app):
-    client = logged_in(app, "rita")
+    client, ana = logged_in(app, "rita"), logged_in(app, "ana")
     token = page_token(client)
     item = segments_of(client)[0]
     url = f"/api/statements/{SLUG}/es/segments/{item['id']}/approve"
     assert client.post(url, json={}, headers={"X-CSRFToken": token}).status_code == 400
-    saved = put(client, item["id"], "texto", item["revision"], token=token).get_json()
+    saved = put(ana, item["id"], "texto", item["revision"], token=page_token(ana)).get_json()
     assert client.post(url, json={"revision": item["revision"]}, headers={"X-CSRFToken": token}).status_code == 409
     assert client.post(url, json={"revision": saved["revision"]}, headers={"X-CSRFToken": token}).status_code == 200
 
@@ -649,10 +658,7 @@ def test_export_downloads(app, web_project):
     assert draft.status_code == 200
     assert draft.headers["Content-Disposition"] == f'attachment; filename="{SLUG}.es.txt"'
     assert "Stop the Attacks" in draft.get_data(as_text=True)
-    token = page_token(client)
-    for item in segments_of(client):
-        client.post(f"/api/statements/{SLUG}/es/segments/{item['id']}/approve",
-                    json={"target": f"ES {item['source']}", "revision": item["revision"]}, headers={"X-CSRFToken": token})
+    four_eyes(app, "ES ", reviewer="boss")
     for fmt, extension, mime in (("txt", "txt", "text/plain"), ("html", "html", "text/html"),
                                  ("md", "md", "text/markdown"), ("source", "txt", "text/plain"),
                                  ("proof", "proof.html", "text/html")):

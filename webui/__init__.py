@@ -21,6 +21,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from chorus.errors import ChorusError
 from chorus.project import Project
+from chorus.jobs import Jobs
+from chorus.records import Records
 from chorus.users import UserStore, instance_dir
 
 from .store import Store
@@ -56,6 +58,7 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
         COMMENTS_PER_SEGMENT=50,
         COMMENT_RATES=((10, 60), (200, 24 * 3600)),  # (comments, seconds) per user
         API_MAX_BODY=1024 * 1024,  # bytes of a JSON request
+        QUEUE_CONSUMER=None,  # run the background queue here (None: unless TESTING or CHORUS_QUEUE_CONSUMER=0)
     )
     app.config.update(config or {})
     if os.environ.get("CHORUS_BEHIND_PROXY") == "1":  # trust one proxy's X-Forwarded-For/-Proto
@@ -64,6 +67,9 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     app.extensions["chorus_users"] = UserStore(folder)
     app.extensions["chorus_store"] = Store(folder)
+    app.extensions["chorus_records"] = Records(folder)
+    app.extensions["chorus_records"].db()  # the tables exist before the first request
+    app.extensions["chorus_jobs"] = Jobs.for_project(project)
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -75,7 +81,21 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     csrf.exempt(api.bp)  # the API checks CSRF itself for session calls (X-CSRFToken)
 
     _hooks(app)
+    _consume(app, project)
     return app
+
+
+def _consume(app: Flask, project: Project) -> None:
+    """Run the background queue in this process (see :mod:`chorus.queue`: one process of the
+    project consumes at a time, the others wait to take over)."""
+    from chorus import notify  # noqa: F401 — its hooks tell people about saves and comments
+    from chorus.queue import start_background
+
+    wanted = app.config["QUEUE_CONSUMER"]
+    if wanted is None:
+        wanted = not app.config.get("TESTING") and os.environ.get("CHORUS_QUEUE_CONSUMER", "1") != "0"
+    if wanted:
+        app.extensions["chorus_consumer"] = start_background(project)
 
 
 def _tidy(project: Project) -> None:
@@ -130,12 +150,31 @@ def store() -> Store:
     return current_app.extensions["chorus_store"]
 
 
+def jobs() -> Jobs:
+    """Background jobs and their progress (:mod:`chorus.jobs`)."""
+    from flask import current_app
+
+    return current_app.extensions["chorus_jobs"]
+
+
+def records() -> Records:
+    """Comments, history and open segments (:mod:`chorus.records`)."""
+    from flask import current_app
+
+    return current_app.extensions["chorus_records"]
+
+
 def _hooks(app: Flask) -> None:
     @app.template_filter("when")
     def when(seconds: float) -> str:
         import datetime as dt
 
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    @app.template_filter("moment")
+    def moment(iso: str) -> str:
+        """``2026-12-04T20:00+01:00`` as ``2026-12-04 20:00`` (the server's time zone)."""
+        return iso.replace("T", " ")[:16] if iso else ""
 
     @app.after_request
     def security_headers(response):

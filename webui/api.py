@@ -12,12 +12,15 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 
+from chorus import editing
+from chorus.errors import ChorusError
+from chorus.records import Refused
 from chorus.search import BadQuery
+from chorus.users import DIGESTS, EVENTS
 
-from . import actions, csrf, project, store
-from . import segments as seg
-from .dashboard import BadRequest, filters_from, overview, run_search
-from .store import Refused
+from . import actions, csrf, jobs, project, records, users
+from .auth import coordinator_required
+from .dashboard import BadRequest, filters_from, overview, receive, run_search, statement_summary
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -79,6 +82,72 @@ def statements():
             "per_page": listing.per_page, "pages": listing.pages}
 
 
+@bp.post("/statements")
+@coordinator_required
+def add_statement():
+    """A new statement (coordinators): JSON ``{"text", "slug"?, "format": "txt"|"md",
+    "deadline"?}`` or a form upload (``file``, ``slug``, ``deadline``). Answers 201 with the
+    statement; its drafts are made in the background (``job``)."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            abort(400, "send the statement as a file field named 'file', or as JSON")
+        suffix = ".md" if upload.filename.lower().endswith((".md", ".markdown")) else ".txt"
+        data, slug, deadline, filename = upload.read(), request.form.get("slug") or None, \
+            request.form.get("deadline") or None, upload.filename
+    else:
+        body = _json_body()
+        text = _text_field(body, "text")
+        fmt = body.get("format", "txt")
+        if fmt not in ("txt", "md"):
+            abort(400, "'format' is \"txt\" or \"md\"")
+        data, suffix, filename = text.encode("utf-8", errors="surrogatepass"), f".{fmt}", None
+        slug, deadline = _text_field(body, "slug", required=False), _text_field(body, "deadline", required=False)
+    try:
+        name = receive(project(), data, suffix, slug, deadline, filename)
+    except ChorusError as error:
+        abort(400, str(error))
+    item = statement_summary(project(), current_user, name) or {"slug": name}
+    job = jobs().latest([name]).get(name)
+    item["job"] = job.as_json() if job else None
+    return item, 201, {"Location": f"/api/statements?title={name}"}
+
+
+@bp.get("/jobs")
+@login_required
+def list_jobs():
+    """Background jobs queued, running or finished in the last day, newest first."""
+    return {"jobs": [job.as_json() for job in jobs().recent()]}
+
+
+@bp.route("/account", methods=["GET", "PUT"])
+@login_required
+def account():
+    """Your mail address and what you are told of: ``{"email", "events": [...], "digest"}``."""
+    if request.method == "PUT":
+        body = _json_body()
+        me = users().require(current_user.name)
+        try:
+            if "email" in body:
+                email = body["email"]
+                if email is not None and not isinstance(email, str):
+                    abort(400, "'email' must be a string or null")
+                me = users().set_email(me.name, email or None)
+            if "events" in body or "digest" in body:
+                events = body.get("events", me.notify.get("events", []))
+                digest = body.get("digest", me.notify.get("digest", "off"))
+                if not isinstance(events, list) or not all(isinstance(e, str) for e in events) \
+                        or not isinstance(digest, str):
+                    abort(400, "'events' is a list of strings and 'digest' a string")
+                me = users().set_notify(me.name, events, digest)
+        except ChorusError as error:
+            abort(400, str(error))
+    me = users().require(current_user.name)
+    return {"name": me.name, "role": me.role, "languages": me.langs, "email": me.email,
+            "events": me.notify.get("events", []), "digest": me.notify.get("digest", "off"),
+            "choices": {"events": EVENTS, "digest": DIGESTS}}
+
+
 @bp.get("/search")
 @login_required
 def search():
@@ -91,31 +160,38 @@ def search():
             "per_page": result.per_page, "more": result.more}
 
 
+def _segment_json(found, user, lang: str, claims: dict | None = None) -> dict:
+    body = found.as_json()
+    body["may_approve"] = actions.may_approve(found, user, lang)
+    if claims is not None:
+        body["open_by"] = claims.get(found.id)
+    return body
+
+
 @bp.get("/statements/<slug>/<lang>/segments")
 @login_required
 def list_segments(slug: str, lang: str):
-    path = actions.catalog_for(slug, lang, current_user)
-    lang = actions.norm_lang(lang)
-    claims = store().claimed_by_others(slug, lang, current_user.name)
+    """The segments of a catalog; ``filter``: all, needs-work, untranslated or
+    awaiting-approval (translated, not approved, not written by you)."""
     chosen = request.args.get("filter", "all")
-    states = seg.FILTERS.get(chosen)
-    if states is None:
-        abort(400, f"unknown filter {chosen!r} (use {', '.join(seg.FILTERS)})")
+    if chosen not in editing.FILTERS:
+        abort(400, f"unknown filter {chosen[:40]!r} (use {', '.join(editing.FILTERS)})")
+    found = actions.segments(slug, lang, current_user)
+    lang = actions.norm_lang(lang)
+    claims = records().claimed_by_others(slug, lang, current_user.name)
     return {
         "slug": slug, "lang": lang,
         "can_edit": current_user.can_edit(lang), "can_approve": current_user.can_approve(lang),
-        "segments": [dict(s.as_json(), open_by=claims.get(s.id)) for s in seg.load(path) if s.state in states],
+        "segments": [_segment_json(s, current_user, lang, claims) for s in found
+                     if editing.matches(s, chosen, current_user)],
     }
 
 
 @bp.get("/statements/<slug>/<lang>/segments/<seg_id>")
 @login_required
 def get_segment(slug: str, lang: str, seg_id: str):
-    path = actions.catalog_for(slug, lang, current_user)
-    try:
-        return seg.find(seg.load(path), seg_id).as_json()
-    except seg.NotFound:
-        abort(404)
+    found = actions.segment(slug, lang, seg_id, current_user)
+    return _segment_json(found, current_user, actions.norm_lang(lang))
 
 
 @bp.put("/statements/<slug>/<lang>/segments/<seg_id>")
@@ -124,7 +200,6 @@ def put_segment(slug: str, lang: str, seg_id: str):
     body = _json_body()
     target = _text_field(body, "target")
     revision = _text_field(body, "revision")
-    lang = actions.norm_lang(lang)
     try:
         outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
     except ValueError as error:
@@ -135,22 +210,47 @@ def put_segment(slug: str, lang: str, seg_id: str):
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/approve")
 @login_required
 def approve_segment(slug: str, lang: str, seg_id: str):
-    """Approve; with ``target`` (and ``revision``) the text is saved and approved in one step."""
+    """Approve; with ``target`` (and ``revision``) the text is saved and approved in one step
+    (four eyes: only when ``self_approval`` allows approving what you wrote)."""
     body = _json_body(required=False)
-    lang = actions.norm_lang(lang)
     revision = _text_field(body, "revision", required=False)
     target = _text_field(body, "target", required=False)
     try:
         if target is not None:
             if revision is None:
                 abort(400, "'revision' is needed with 'target'")
-            outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=True,
-                                   after_states=("untranslated", "fuzzy", "translated"))
+            outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=True)
         else:
             outcome = actions.approve(slug, lang, seg_id, revision, current_user)
     except ValueError as error:
         abort(400, str(error))
     return outcome.as_json(), outcome.status
+
+
+@bp.post("/statements/<slug>/<lang>/segments/<seg_id>/revert")
+@login_required
+def revert_segment(slug: str, lang: str, seg_id: str):
+    """``{"event": ID, "revision": REV}``: the text event ID left becomes current again (a new
+    event); 409 when the segment is no longer at REV."""
+    body = _json_body()
+    revision = _text_field(body, "revision")
+    event = body.get("event")
+    if isinstance(event, bool) or not isinstance(event, int):
+        abort(400, "'event' must be the id (a number) of an event of the segment's history")
+    try:
+        outcome = actions.revert(slug, lang, seg_id, event, revision, current_user)
+    except ValueError as error:
+        abort(400, str(error))
+    return outcome.as_json(), outcome.status
+
+
+@bp.get("/statements/<slug>/<lang>/segments/<seg_id>/history")
+@login_required
+def segment_history(slug: str, lang: str, seg_id: str):
+    """The segment's events, newest first: ``id``, ``user``, ``action``, ``target``, ``time``…"""
+    actions.segment(slug, lang, seg_id, current_user)
+    lang = actions.norm_lang(lang)
+    return {"events": [event.as_json() for event in records().events(slug, lang, seg_id)]}
 
 
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/open")
@@ -160,14 +260,24 @@ def open_segment(slug: str, lang: str, seg_id: str):
     (a user holds a few segments at most: opening another lets go of the oldest)."""
     actions.editable_segment(slug, lang, seg_id, current_user)
     lang = actions.norm_lang(lang)
-    store().claim(slug, lang, seg_id, current_user.name)
-    return {"ok": True, "open_by_others": store().claimed_by_others(slug, lang, current_user.name)}
+    records().claim(slug, lang, seg_id, current_user.name)
+    return {"ok": True, "open_by_others": records().claimed_by_others(slug, lang, current_user.name)}
+
+
+@bp.get("/statements/<slug>/<lang>/segments/<seg_id>/comments")
+@login_required
+def list_comments(slug: str, lang: str, seg_id: str):
+    """The segment's comments, oldest first: ``id``, ``user``, ``text``, ``time``."""
+    actions.segment(slug, lang, seg_id, current_user)
+    lang = actions.norm_lang(lang)
+    return {"comments": [item.as_json() for item in records().segment_comments(slug, lang, seg_id)]}
 
 
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/comments")
 @login_required
 def add_comment(slug: str, lang: str, seg_id: str):
-    """A comment on a segment: ``{"text": "..."}``; answers with the segment's comments."""
+    """A comment on a segment: ``{"text": "..."}`` (``@name`` tells that person); answers with
+    the segment's comments."""
     text = _text_field(_json_body(), "text")
     try:
         comments = actions.comment(slug, lang, seg_id, text, current_user)
@@ -181,9 +291,13 @@ def add_comment(slug: str, lang: str, seg_id: str):
 @bp.route("/statements/<slug>/<lang>/next", methods=["GET", "POST"])
 @login_required
 def next_segment(slug: str, lang: str):
-    """The next segment that needs work and that nobody else has open; POST also opens it."""
+    """The next segment that needs work (``filter=awaiting-approval``: that awaits your
+    approval) and that nobody else has open; POST also opens it."""
+    chosen = request.args.get("filter", "needs-work")
+    if chosen not in ("needs-work", "awaiting-approval"):
+        abort(400, "filter is needs-work or awaiting-approval")
     lang = actions.norm_lang(lang)
-    found = actions.next_for(slug, lang, request.args.get("after"), current_user)
+    found = actions.next_for(slug, lang, request.args.get("after"), current_user, (chosen,))
     if found is not None and request.method == "POST" and current_user.can_edit(lang):
-        store().claim(slug, lang, found.id, current_user.name)
+        records().claim(slug, lang, found.id, current_user.name)
     return {"next": found.id if found else None}

@@ -201,6 +201,65 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+# --- your own account ------------------------------------------------------------------------
+
+
+class AccountForm(FlaskForm):
+    email = StringField("Mail address (for notifications)", validators=[Length(max=254)])
+
+
+class TokenForm(FlaskForm):
+    pass
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Your mail address, what you are told of and how often, and your API token."""
+    from chorus.users import DIGESTS, EVENTS
+
+    form = AccountForm()
+    status = 200
+    me = users().require(current_user.name)
+    if request.method == "GET":
+        form.email.data = me.email or ""
+    elif form.validate_on_submit():
+        try:
+            users().set_email(me.name, form.email.data.strip() or None)
+            users().set_notify(me.name, request.form.getlist("events"), request.form.get("digest", "off"))
+        except ChorusError as error:
+            form.email.errors.append(str(error))
+            status = 400
+        else:
+            flash("Saved your notification settings.")
+            return redirect(url_for("auth.account"))
+    else:
+        status = 400
+    return render_template("account.html", form=form, me=users().require(me.name), events=EVENTS, digests=DIGESTS,
+                           token_form=TokenForm(), token=None, mail=bool(_notify_mail())), status
+
+
+def _notify_mail() -> bool:
+    table = project().config.settings.get("notify")
+    return isinstance(table, dict) and bool(table.get("smtp_host"))
+
+
+@bp.route("/account/token", methods=["POST"])
+@login_required
+def new_token():
+    """A new API token for yourself, shown once (the old one stops working)."""
+    from chorus.users import DIGESTS, EVENTS
+
+    if not TokenForm().validate_on_submit():
+        abort(400)
+    token = users().new_token(current_user.name)
+    me = users().require(current_user.name)
+    form = AccountForm()
+    form.email.data = me.email or ""
+    return render_template("account.html", form=form, me=me, events=EVENTS, digests=DIGESTS,
+                           token_form=TokenForm(), token=token, mail=_notify_mail())
+
+
 # --- accounts (coordinators) ------------------------------------------------------------------
 
 

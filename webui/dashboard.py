@@ -145,9 +145,14 @@ def overview(project_: Project, user, filters: Filters | None = None) -> Listing
     if _guard(index.check, [item["slug"] for item in listing.statements], langs):
         listing = _guard(page)  # what the page shows changed on disk: counts, order and filter anew
     editable = {lang: user.can_edit(lang) for lang in langs}
+    from . import jobs
+
+    latest = jobs().latest([item["slug"] for item in listing.statements])
     for item in listing.statements:
         for language in item["languages"]:
             language["can_edit"] = editable[language["lang"]]
+        job = latest.get(item["slug"])
+        item["job"] = job.as_json() if job else None
     return listing
 
 
@@ -225,7 +230,7 @@ def index():
     _links(listing)
     return render_template("dashboard.html", listing=listing, statements=listing.statements, filters=filters,
                            langs=visible_langs(project(), current_user), states=STATE_LABELS, sorts=SORT_LABELS,
-                           threshold=project().config.publish_threshold, formats=_formats(project()),
+                           policy=project().config.policy, formats=_formats(project()),
                            page_url=lambda number: _page_url(filters, number),
                            coordinator=current_user.is_coordinator)
 
@@ -272,6 +277,7 @@ class AddStatementForm(FlaskForm):
     kind = RadioField("Format", choices=["txt", "md"], default="txt")
     text = TextAreaField("Statement text", validators=[Optional(), Length(max=2_000_000)])
     file = FileField("…or a file (.txt or .md)")
+    deadline = StringField("Deadline (optional; the server's time zone)", validators=[Optional(), Length(max=100)])
 
 
 @bp.route("/statements/new", methods=["GET", "POST"])
@@ -286,7 +292,7 @@ def add_statement():
             form.text.errors.append(str(error))
             status = 400
         else:
-            flash(f"Added {slug}.")
+            flash(f"Added {slug}; its drafts are being made in the background.")
             return redirect(url_for("dashboard.index"))
     elif request.method == "POST":
         status = 400
@@ -294,38 +300,31 @@ def add_statement():
 
 
 def _ingest(project_: Project, form: AddStatementForm) -> str:
-    from chorus.ingest import apply, plan_add
-    from chorus.project import slugify
-
     upload = form.file.data
-    slug = check_slug(form.slug.data.strip()) if form.slug.data and form.slug.data.strip() else None
+    slug = form.slug.data.strip() if form.slug.data and form.slug.data.strip() else None
+    deadline = form.deadline.data.strip() if form.deadline.data and form.deadline.data.strip() else None
     if upload and upload.filename:
-        data = upload.read()
         suffix = ".md" if upload.filename.lower().endswith((".md", ".markdown")) else ".txt"
-        name = slug or slugify(upload.filename) or "statement"
-    elif form.text.data and form.text.data.strip():
-        data = form.text.data.replace("\r\n", "\n").encode("utf-8")
-        suffix = f".{form.kind.data}"
-        name = slug or slugify(_text_title(project_, form.text.data, suffix)) or "statement"
-    else:
-        raise ChorusError("paste the statement or choose a file")
-    name = check_slug(name)
-    if project_.template_path(name).is_file():
-        raise ChorusError(f"a statement named {name} exists already: choose another short name")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{name}{suffix}"
-        path.write_bytes(data)
-        plans = plan_add(project_, [path], name)
-        apply(project_, plans)
-    return name
+        return receive(project_, upload.read(), suffix, slug, deadline, upload.filename)
+    if form.text.data and form.text.data.strip():
+        return receive(project_, form.text.data.encode("utf-8"), f".{form.kind.data}", slug, deadline)
+    raise ChorusError("paste the statement or choose a file")
 
 
-def _text_title(project_: Project, text: str, suffix: str) -> str:
-    """The statement's title (for its short name), else its first words."""
-    from chorus.document import format_for, parse
+def receive(project_: Project, data: bytes, suffix: str, slug: str | None, deadline: str | None,
+            filename: str | None = None) -> str:
+    """Add a statement that came through the web (form or API), queue its drafts and tell the
+    volunteers; its name. Bad input is a :class:`ChorusError` and changes nothing."""
+    from chorus.deadline import parse
+    from chorus.ingest import add_text
+    from chorus.notify import statements_added
+    from chorus.queue import enqueue_draft
 
+    moment = parse(deadline) if deadline else None
+    name = add_text(project_, data, suffix, slug, deadline=moment, filename=filename)
     try:
-        title = parse(text.replace("\r\n", "\n"), project_.config.source_lang, format_for(f"x{suffix}")).title
-    except Exception:  # noqa: BLE001 — a name is a convenience; ingesting reports real problems
-        title = None
-    return title or " ".join(text.split()[:6])
+        enqueue_draft(project_, name)
+    except Exception:  # noqa: BLE001 — the statement is added; `chorus pretranslate` drafts it too
+        log.exception("could not queue the drafts of %s", name)
+    statements_added(project_, [name])
+    return name

@@ -15,14 +15,18 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from chorus.editing import Unwritable, storage_reason
 from chorus.errors import ChorusError
+
+__all__ = ["CANNOT_WRITE", "Unwritable", "install", "storage_reason"]
 
 log = logging.getLogger(__name__)
 
 CANNOT_WRITE = "The server cannot write right now; your text is kept in this page. Try again in a moment."
 CANNOT_WRITE_ELSE = "The server cannot write right now. Try again in a moment."
 CANNOT_READ = "The server cannot read its files right now. Try again in a moment."
-SAVES = {"api.put_segment", "api.approve_segment", "review.save", "api.add_comment", "review.comment"}
+SAVES = {"api.put_segment", "api.approve_segment", "review.save", "api.add_comment", "review.comment",
+         "api.revert_segment", "review.revert"}
 PAGE_MESSAGES = {
     400: "The request was not understood.",
     403: "You may not do this here.",
@@ -33,23 +37,6 @@ PAGE_MESSAGES = {
     429: "Too many requests: wait a little and try again.",
     500: "Something went wrong on the server. The error is in the server's log.",
 }
-
-
-class Unwritable(Exception):
-    """Nothing was written: the catalog or the instance folder cannot be written now."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def storage_reason(error: BaseException) -> str:
-    """What went wrong with the storage, in a few words (no paths)."""
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    if isinstance(error, Unwritable):
-        return error.reason
-    return str(error).split("\n")[0][:200]
 
 
 def wants_json() -> bool:

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from . import actions, extras, project, store
-from . import segments as seg
+from chorus import editing
+from chorus.records import Refused
+
+from . import actions, extras, project, records
 from .errors import CANNOT_WRITE, Unwritable
-from .store import Refused
 
 bp = Blueprint("review", __name__)
 
@@ -34,24 +35,28 @@ class SegmentForm(FlaskForm):
     """Only for the CSRF token: the fields are plain inputs named target, revision, action."""
 
 
+FILTER_LABELS = {"needs-work": "Needs work", "awaiting-approval": "Awaiting your approval",
+                 "untranslated": "Untranslated", "all": "All"}
+
+
 def _filter_name() -> str:
     name = request.values.get("filter", "all")
-    return name if name in seg.FILTERS else "all"
+    return name if name in editing.FILTERS else "all"
 
 
 @bp.route("/review/<slug>/<lang>")
 @login_required
 def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, kept: dict | None = None,
          headers: dict | None = None):
-    path = actions.catalog_for(slug, lang, current_user)
+    everything = actions.segments(slug, lang, current_user)
     lang = actions.norm_lang(lang)
-    everything = seg.load(path)
     chosen = _filter_name()
-    shown = [segment for segment in everything if segment.state in seg.FILTERS[chosen]]
+    shown = [segment for segment in everything if editing.matches(segment, chosen, current_user)]
     helpers = extras.Helpers.load(project(), slug, lang)
-    comments = store().comments(slug, lang)
-    history = store().history(slug, lang)
-    claims = store().claimed_by_others(slug, lang, current_user.name)
+    comments = records().comments(slug, lang)
+    history = records().history(slug, lang)
+    claims = records().claimed_by_others(slug, lang, current_user.name)
+    can_edit = current_user.can_edit(lang)
     rows = [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
@@ -60,19 +65,25 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
         "comments": comments.get(segment.id, []),
         "history": history.get(segment.id, []),
         "claimed_by": claims.get(segment.id),
+        "may_approve": actions.may_approve(segment, current_user, lang),
+        "source_change": extras.diff_html(segment.previous_source, segment.source)
+        if segment.previous_source and segment.state == "fuzzy" else None,
+        "source_changes": {event.id: extras.diff_html(event.old_source, segment.source)
+                           for event in history.get(segment.id, []) if event.old_source},
     } for segment in shown]
-    counts = {name: sum(1 for s in everything if s.state in states) for name, states in seg.FILTERS.items()}
+    counts = {name: sum(1 for s in everything if editing.matches(s, name, current_user)) for name in editing.FILTERS}
     from .dashboard import statement_summary
 
     return render_template(
         "review.html", slug=slug, lang=lang, html_lang=html_lang(lang), direction=text_direction(lang),
         source_lang=html_lang(project().config.source_lang),
         source_direction=text_direction(project().config.source_lang),
-        rows=rows, filter=chosen, counts=counts, total=len(everything),
-        can_edit=current_user.can_edit(lang), can_approve=current_user.can_approve(lang),
+        rows=rows, filter=chosen, filters=FILTER_LABELS, counts=counts, total=len(everything),
+        can_edit=can_edit, can_approve=current_user.can_approve(lang),
         form=SegmentForm(), conflict=conflict, kept=kept, comment_length=current_app.config["COMMENT_LENGTH"],
         preview=extras.preview(project(), slug, lang, everything),
         statement=statement_summary(project(), current_user, slug),
+        policy=project().config.policy,
     ), status, headers or {}
 
 
@@ -87,11 +98,7 @@ def save(slug: str, lang: str, seg_id: str):
     target = request.form.get("target", "")
     revision = request.form.get("revision", "")
     try:
-        if action == "approve":
-            outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=True,
-                                   after_states=("untranslated", "fuzzy", "translated"))
-        else:
-            outcome = actions.save(slug, lang, seg_id, target, revision, current_user)
+        outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=action == "approve")
     except ValueError as error:
         flash(f"Not saved: {error}.")
         return page(slug, lang, status=400, kept={"id": seg_id, "target": target})
@@ -108,6 +115,26 @@ def save(slug: str, lang: str, seg_id: str):
 def _page_url(slug: str, lang: str, seg_id: str | None) -> str:
     url = url_for("review.page", slug=slug, lang=lang, filter=_filter_name())
     return f"{url}#seg-{seg_id}" if seg_id else url
+
+
+@bp.route("/review/<slug>/<lang>/<seg_id>/revert", methods=["POST"])
+@login_required
+def revert(slug: str, lang: str, seg_id: str):
+    """The revert button of a history event (the form fallback of the page's script)."""
+    if not SegmentForm().validate_on_submit():
+        abort(400)
+    lang = actions.norm_lang(lang)
+    event = request.form.get("event", "")
+    if not event.isdigit():
+        abort(400, "which event? (a number)")
+    outcome = actions.revert(slug, lang, seg_id, int(event), request.form.get("revision", ""), current_user)
+    if request.accept_mimetypes.best == "application/json":
+        return outcome.as_json(), outcome.status
+    if outcome.status == 409:
+        flash("Not reverted: someone changed this segment since you opened it. Look again and retry.")
+        return page(slug, lang, status=409)
+    flash("Reverted.")
+    return redirect(_page_url(slug, lang, seg_id))
 
 
 @bp.route("/review/<slug>/<lang>/<seg_id>/comment", methods=["POST"])
@@ -144,19 +171,20 @@ def next_segment(slug: str, lang: str):
     if request.method == "POST" and not SegmentForm().validate_on_submit():
         abort(400)
     lang = actions.norm_lang(lang)
-    found = actions.next_for(slug, lang, request.values.get("after"), current_user)
+    chosen = "awaiting-approval" if request.values.get("filter") == "awaiting-approval" else "needs-work"
+    found = actions.next_for(slug, lang, request.values.get("after"), current_user, (chosen,))
     if found is None:
         flash("Nothing left that needs work here.")
         return redirect(_page_url(slug, lang, None))
     if request.method == "POST" and current_user.can_edit(lang):
-        store().claim(slug, lang, found.id, current_user.name)
+        records().claim(slug, lang, found.id, current_user.name)
     return redirect(_page_url(slug, lang, found.id))
 
 
 @bp.route("/review/<slug>/<lang>/preview")
 @login_required
 def preview(slug: str, lang: str):
-    path = actions.catalog_for(slug, lang, current_user)
+    everything = actions.segments(slug, lang, current_user)
     lang = actions.norm_lang(lang)
-    return render_template("preview.html", preview=extras.preview(project(), slug, lang, seg.load(path)),
+    return render_template("preview.html", preview=extras.preview(project(), slug, lang, everything),
                            html_lang=html_lang(lang), direction=text_direction(lang))

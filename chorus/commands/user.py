@@ -56,24 +56,27 @@ def register(cli) -> None:
     @click.option("--role", type=click.Choice(["translator", "reviewer", "coordinator"]),
                   default="translator", show_default=True, help="What the user may do.")
     @click.option("--lang", "langs", default="", help="Languages the user works on, comma separated: es,fr.")
+    @click.option("--email", metavar="ADDR", help="Where notifications go (the user can change it later).")
     @click.option("--exist-ok", is_flag=True, help="Do nothing (and succeed) when the user exists.")
     @_password_options
     @project_option
-    def add(name, role, langs, exist_ok, from_stdin, generate, project):
+    def add(name, role, langs, email, exist_ok, from_stdin, generate, project):
         """Create the account NAME (asks for its password)."""
-        from ..users import check_name, check_role
+        from ..users import check_email, check_name, check_role
 
         store = _store(project)
         name = check_name(name)
         chosen = parse_langs(langs) if langs.strip() else []
         check_role(role, chosen)
+        email = check_email(email) if email is not None else None
         if exist_ok and store.get(name):
             click.echo(f"User {name} exists already; its password is unchanged "
                        f"(new one: chorus user passwd {name} --generate-password).")
             return
         password, show = _read_password(from_stdin, generate)
-        created = store.add(name, password, role=role, langs=chosen)
-        click.echo(f"Added {created.name}: {created.role}, languages: {created.describe_langs()}.")
+        created = store.add(name, password, role=role, langs=chosen, email=email)
+        mail = f", mail to {created.email}" if created.email else ""
+        click.echo(f"Added {created.name}: {created.role}, languages: {created.describe_langs()}{mail}.")
         if show:
             click.echo(f"Password for {name} (shown only now): {password}")
 
@@ -90,11 +93,27 @@ def register(cli) -> None:
             click.echo("No users yet: chorus user add NAME --role coordinator")
             return
         table = Table(title="Users")
-        for heading in ("name", "role", "languages", "API token"):
+        for heading in ("name", "role", "languages", "mail", "API token"):
             table.add_column(heading)
         for account in users:
-            table.add_row(account.name, account.role, account.describe_langs(), "yes" if account.has_token else "no")
+            table.add_row(account.name, account.role, account.describe_langs(), account.email or "",
+                          "yes" if account.has_token else "no")
         console().print(table)
+
+    @user.command("email")
+    @click.argument("name")
+    @click.argument("address", required=False)
+    @click.option("--clear", is_flag=True, help="No mail address: no notifications by mail.")
+    @project_option
+    def email(name, address, clear, project):
+        """Show or set the mail address of NAME (users also change it on their account page)."""
+        store = _store(project)
+        account = store.require(name)
+        if address is not None and clear:
+            raise ChorusError("give an address or --clear, not both")
+        if address is not None or clear:
+            account = store.set_email(name, None if clear else address)
+        click.echo(f"{name}: {account.email or 'no mail address'}")
 
     @user.command("remove")
     @click.argument("name")

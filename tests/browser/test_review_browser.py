@@ -157,16 +157,27 @@ def test_review_and_approve_with_the_keyboard(browser, server, login):
     expect(page.locator(f"#t-{second}")).to_be_focused()
     page.keyboard.press("Alt+ArrowUp")
 
-    page.keyboard.press("Control+Shift+Enter")  # approve what is in the field
-    expect(page.locator(f"#seg-{first} [data-role=badge]")).to_have_text("approved")
-    assert catalog.state(catalog_entry(server, source_of(page, first))) == "approved"
+    page.keyboard.press("Control+Shift+Enter")  # her own text: another reviewer approves it
+    expect(page.locator(f"#seg-{first} [data-role=status]")).to_contain_text("four eyes")
+    expect(page.locator(f"#seg-{first} [data-role=badge]")).to_have_text("translated")
+    expect(page.locator(f"#seg-{first} [data-role=approve]")).to_be_hidden()
 
     page.focus(f"#t-{second}")
     page.keyboard.type("Nosotras, las redes abajo firmantes, apoyamos a los estibadores.")
-    page.keyboard.press("Control+Shift+Enter")  # save and approve in one go
-    expect(page.locator(f"#seg-{second} [data-role=badge]")).to_have_text("approved")
-    entry = catalog_entry(server, source_of(page, second))
-    assert catalog.state(entry) == "approved" and entry.msgstr.startswith("Nosotras")
+    page.keyboard.press("Control+Shift+Enter")  # save and approve in one go: refused, the text stays
+    expect(page.locator(f"#seg-{second} [data-role=status]")).to_contain_text("you wrote the current text")
+    expect(page.locator(f"#t-{second}")).to_have_value("Nosotras, las redes abajo firmantes, apoyamos a los estibadores.")
+    assert catalog.state(catalog_entry(server, source_of(page, second))) == "untranslated"
+
+    other = browser.new_context().new_page()  # a second pair of eyes
+    login(other, "boss")
+    other.goto(server.url + f"/review/{SLUG}/es?filter=awaiting-approval")
+    expect(other.locator("article.seg")).to_have_count(1)
+    other.focus(f"#t-{first}")
+    other.keyboard.press("Control+Shift+Enter")
+    expect(other.locator(f"#seg-{first} [data-role=badge]")).to_have_text("approved")
+    assert catalog.state(catalog_entry(server, source_of(page, first))) == "approved"
+    other.close()
 
     expect(page.locator("#preview")).to_contain_text("Paren los ataques contra los trabajadores del puerto")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened

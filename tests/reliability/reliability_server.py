@@ -181,7 +181,7 @@ def msgfmt_errors(path: Path) -> str:
 
 def check_catalogs(project: Project) -> dict[tuple[str, str], str]:
     """Parse and ``msgfmt -c`` every catalog; return {(slug, segment id): msgstr}."""
-    from webui.segments import segment_id
+    from chorus.editing import segment_id
 
     found: dict[tuple[str, str], str] = {}
     problems = []

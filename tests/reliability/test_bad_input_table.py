@@ -294,6 +294,29 @@ CARELESS_CLI_ROWS: dict[str, Cli] = {
 }
 CLI_ROWS.update(CARELESS_CLI_ROWS)
 
+CLI_ROWS.update({
+    "add: deadline that is no date": Cli(["add", "{inputs}/date-only.txt", "--slug", "late", "--deadline", "soon"],
+                                         "not a deadline"),
+    "deadline: unknown statement": Cli(["deadline", "no-such", "2031-01-01"], "unknown statement"),
+    "deadline: month 13": Cli(["deadline", SLUG, "2031-13-01T10:00"], "not a deadline"),
+    "deadline: a date and --clear": Cli(["deadline", SLUG, "2031-01-01", "--clear"], "not both"),
+    "history: unknown segment": Cli(["history", SLUG, "Nothing starts like this", "--lang", "es"], "no segment"),
+    "history: hostile statement": Cli(["history", "../etc", "x", "--lang", "es"], "no catalog|not a valid statement"),
+    "revert: unknown user": Cli(["revert", SLUG, "Stop", "1", "--lang", "es", "--as", "nobody"], "no such user"),
+    "revert: unknown event": Cli(["revert", SLUG, "Stop", "99999", "--lang", "es", "--as", "coord"], "no event 99999"),
+    "worker: bad [queue] setting": Cli(["worker"], "redis must be a URL",
+                                       prepare=lambda world: _append_config(world, '[queue]\nredis = "localhost"\n')),
+    "user email: not an address": Cli(["user", "email", "coord", "not an address"], "not a mail address"),
+    "user email: unknown user": Cli(["user", "email", "nobody", "a@example.org"], "no such user"),
+})
+
+
+def _append_config(world: Path, text: str) -> None:
+    path = world / "project" / "chorus.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+
+
+
 
 def expand(args: list[str], world: Path) -> list[str]:
     places = {"project": world / "project", "inputs": world / "inputs", "world": world}
@@ -463,7 +486,7 @@ def add_plural_entry(world: Path) -> None:
 
 
 def _plural_ids() -> tuple[str, str]:
-    from webui.segments import revision, segment_id
+    from chorus.editing import revision, segment_id
 
     return segment_id(plural_entry()), revision(plural_entry())
 
@@ -476,7 +499,7 @@ def full_of_comments(world: Path) -> None:
     import sqlite3
     import time
 
-    from webui.segments import load
+    from chorus.editing import load
 
     seg_id = load(world / "project" / "translations" / SLUG / "es.po")[0].id
     with sqlite3.connect(world / "project" / ".chorus" / "instance" / "webui.sqlite") as db:
@@ -544,9 +567,48 @@ CARELESS_WEB_ROWS: dict[str, Web] = {
 }
 WEB_ROWS.update(CARELESS_WEB_ROWS)
 
+# --- the team's day: statements through the API, deadlines, history, revert, accounts -------------
+
+WEB_ROWS.update({
+    "api add statement: translator may not": Web("POST", "/api/statements", 403, '"error": ?"forbidden"',
+                                                 user="token:tradu", json={"text": "A title\n\nSome text."}),
+    "api add statement: no text": Web("POST", "/api/statements", 400, "'text' must be a string", user="token:coord",
+                                      json={"slug": "x"}),
+    "api add statement: unknown format": Web("POST", "/api/statements", 400, "format", user="token:coord",
+                                             json={"text": "A title\n\nSome text.", "format": "docx"}),
+    "api add statement: deadline that is no date": Web("POST", "/api/statements", 400, "not a deadline",
+                                                       user="token:coord",
+                                                       json={"text": "A title\n\nSome text.", "deadline": "soon"}),
+    "api add statement: name taken": Web("POST", "/api/statements", 400, "exists already", user="token:coord",
+                                         json={"text": "A title\n\nSome text.", "slug": SLUG}),
+    "api jobs: not logged in": Web("GET", "/api/jobs", 401, "log in", user=None),
+    "api account: not an address": Web("PUT", "/api/account", 400, "not a mail address", user="token:tradu",
+                                       json={"email": "nowhere"}),
+    "api account: unknown notification": Web("PUT", "/api/account", 400, "unknown notification", user="token:tradu",
+                                             json={"events": ["everything"]}),
+    "account: not an address": Web("POST", "/account", 400, "not a mail address", user="tradu",
+                                   form={"email": "nowhere", "digest": "off"}),
+    "account: unknown digest": Web("POST", "/account", 400, "digest is one of", user="tradu",
+                                   form={"email": "", "digest": "weekly"}),
+    "account token: no CSRF token": Web("POST", "/account/token", 400, "expired|sent from elsewhere", form={},
+                                        csrf=False),
+    "api history: unknown segment": Web("GET", "/api/statements/{slug}/es/segments/ffffffffffff/history", 404, "",
+                                        user="token:coord"),
+    "api comments: unknown segment": Web("GET", "/api/statements/{slug}/es/segments/ffffffffffff/comments", 404, "",
+                                         user="token:coord"),
+    "api revert: unknown event": Web("POST", "/api/statements/{slug}/es/segments/{seg}/revert", 404, "",
+                                     user="token:coord", json={"event": 999999, "revision": "0000000000"}),
+    "api revert: event not a number": Web("POST", "/api/statements/{slug}/es/segments/{seg}/revert", 400, "'event'",
+                                          user="token:coord", json={"event": "first", "revision": "0000000000"}),
+    "review revert: unknown event": Web("POST", "/review/{slug}/es/{seg}/revert", 404, "nothing here",
+                                        form={"event": "999999"}),
+    "review revert: event not a number": Web("POST", "/review/{slug}/es/{seg}/revert", 400, "which event",
+                                             form={"event": "x"}),
+})
+
 
 def first_segment(project_dir: Path) -> tuple[str, str]:
-    from webui.segments import load
+    from chorus.editing import load
 
     first = load(project_dir / "translations" / SLUG / "es.po")[0]
     return first.id, first.revision

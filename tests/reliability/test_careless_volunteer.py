@@ -295,6 +295,9 @@ def raw_html_and_images_in_a_markdown_translation(world: World) -> None:
     source = world.root / "web.md"
     source.write_text("# Read This\n\nWe say it <b>loud</b>.\n\nWe stand together.\n\nWe win.\n", encoding="utf-8")
     world.cli("add", str(source))
+    config = world.root / "project" / "chorus.toml"  # one volunteer writes and approves here
+    config.write_text(config.read_text(encoding="utf-8").replace("self_approval = false", "self_approval = true"),
+                      encoding="utf-8")
     hostile = {"We say it <b>loud</b>.": "Lo decimos <b>alto</b> <script>steal()</script>.",
                "We stand together.": 'Estamos juntos. <img src="https://t.example/p.gif">',
                "We win.": "Ganamos. ![](https://t.example/p.gif)"}

@@ -53,12 +53,13 @@ def world(tmp_path_factory):
     users = UserStore.for_project(project)
     users.add("coord", PASSWORD, role="coordinator")
     users.add(USER, PASSWORD, role="reviewer")
+    users.add("second-pair", PASSWORD, role="reviewer")  # four eyes: someone else approves
     from webui import create_app
 
     app = create_app(project.root)
     hostile = logged_in(app, USER)
     for slug in ("hostile", "hostile-md"):
-        translate_everything(hostile, slug, project)
+        translate_everything(hostile, slug, project, logged_in(app, "second-pair"))
     first = segment_ids(hostile, "hostile")[0]
     page = hostile.get("/review/hostile/es").get_data(as_text=True)
     response = hostile.post(f"/review/hostile/es/{first}/comment",
@@ -83,14 +84,18 @@ def segment_ids(client, slug: str) -> list[str]:
     return [s["id"] for s in client.get(f"/api/statements/{slug}/es/segments").get_json()["segments"]]
 
 
-def translate_everything(client, slug: str, project: Project) -> None:
-    """Every segment gets a translation carrying the hostile markup, saved through the API."""
+def translate_everything(client, slug: str, project: Project, approver) -> None:
+    """Every segment gets a translation carrying the hostile markup, saved through the API (and
+    approved by ``approver``)."""
     token = csrf_token(client.get("/").get_data(as_text=True))
+    approving = csrf_token(approver.get("/").get_data(as_text=True))
     for segment in client.get(f"/api/statements/{slug}/es/segments").get_json()["segments"]:
-        response = client.post(f"/api/statements/{slug}/es/segments/{segment['id']}/approve",
-                               json={"target": f"Traducción {TARGET} de {segment['source']}",
-                                     "revision": segment["revision"]},
-                               headers={"X-CSRFToken": token})
+        saved = client.put(f"/api/statements/{slug}/es/segments/{segment['id']}",
+                           json={"target": f"Traducción {TARGET} de {segment['source']}",
+                                 "revision": segment["revision"]}, headers={"X-CSRFToken": token})
+        assert saved.status_code == 200, saved.get_data(as_text=True)
+        response = approver.post(f"/api/statements/{slug}/es/segments/{segment['id']}/approve",
+                                 json={"revision": saved.get_json()["revision"]}, headers={"X-CSRFToken": approving})
         assert response.status_code == 200, response.get_data(as_text=True)
     po = catalog.read(project.catalog_path(slug, "es"))
     assert all(catalog.state(entry) == "approved" for entry in catalog.live_entries(po))
@@ -111,12 +116,13 @@ PAGES = {
     "segments (API)": ("/api/statements/hostile/es/segments", []),
     "search": ("/search?q=stand", [SOURCE, TARGET]),
     "search, matching inside the markup": ("/search?q=alert+script", []),
+    "account": ("/account", []),
 }
 
 
 NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JSON like the one above
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
-    "api.search",
+    "api.search", "api.list_jobs", "api.account", "api.segment_history", "api.list_comments",
 }
 
 

@@ -231,32 +231,35 @@ def test_history_rows_of_saves_cut_short_are_settled_by_the_next_save(tmp_path):
     """A save writes its history row (pending) before the catalog and confirms it after. A
     process that dies after writing the catalog leaves a pending row that the next save of the
     catalog keeps; one that dies before leaves a row the next save drops."""
+    from chorus import editing
+    from chorus.records import Records
     from chorus.users import User
-    from webui import actions, create_app, store
-    from webui import segments as seg
 
     project = make_project(tmp_path / "project", 1, 10)
     slug = project.statements()[0]
     path = project.catalog_path(slug, LANG)
+    records = Records.for_project(project)
+    editor = editing.Editor(project, records)
     ana = User(name="ana", role="coordinator")
-    first, second, third = seg.load(path)[:3]
-    with create_app(project.root).test_request_context():
-        written = actions._Recorder(slug, LANG, ana, "edit")
-        seg.save(path, first.id, "escrito, sin confirmar", first.revision, ana.name, journal=written)
-        # ... the process died here: the catalog is written, its history row not confirmed
+    first, second, third = editing.load(path)[:3]
+    written = editing.Recorder(records, slug, LANG, ana.name, "edit")
+    editing.write(path, first.id, editing.set_target("escrito, sin confirmar", first.revision), ana.name,
+                  journal=written)
+    # ... the process died here: the catalog is written, its history row not confirmed
 
-        def dies_before_writing(po, change):
-            actions._Recorder(slug, LANG, ana, "edit")(po, change)
-            raise Died()
+    def dies_before_writing(po, change):
+        editing.Recorder(records, slug, LANG, ana.name, "edit")(po, change)
+        raise Died()
 
-        assert store().history(slug, LANG) == {}  # a pending row is not shown
-        with pytest.raises(Died):  # this save settles the first row (the catalog has its text) ...
-            seg.save(path, second.id, "nunca escrito", second.revision, ana.name, journal=dies_before_writing)
-        assert list(store().history(slug, LANG)) == [first.id]  # ... and leaves its own pending
-        assert actions.save(slug, LANG, third.id, "la siguiente", third.revision, ana).status == 200
-        history = store().history(slug, LANG)
+    assert records.history(slug, LANG) == {}  # a pending row is not shown
+    with pytest.raises(Died):  # this save settles the first row (the catalog has its text) ...
+        editing.write(path, second.id, editing.set_target("nunca escrito", second.revision), ana.name,
+                      journal=dies_before_writing)
+    assert list(records.history(slug, LANG)) == [first.id]  # ... and leaves its own pending
+    editor.save(slug, LANG, third.id, "la siguiente", third.revision, ana)
+    history = records.history(slug, LANG)
     assert [event.new_target for event in history[first.id]] == ["escrito, sin confirmar"]
     assert second.id not in history
     assert [event.new_target for event in history[third.id]] == ["la siguiente"]
-    texts = {s.id: s.target for s in seg.load(path)}
+    texts = {s.id: s.target for s in editing.load(path)}
     assert (texts[first.id], texts[second.id], texts[third.id]) == ("escrito, sin confirmar", "", "la siguiente")

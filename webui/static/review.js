@@ -26,6 +26,12 @@
     status.classList.toggle("bad", !!bad);
   }
 
+  function setMayApprove(article, may) {
+    article.dataset.mayApprove = may ? "1" : "0";
+    var button = part(article, "approve");
+    if (button) button.hidden = !may;
+  }
+
   function setState(article, state, revision) {
     article.dataset.state = state;
     article.dataset.revision = revision;
@@ -91,6 +97,10 @@
 
   function send(article, approve, goNext) {
     if (!canEdit || (approve && !canApprove)) return;
+    if (approve && article.dataset.mayApprove !== "1" && field(article).value === saved.get(field(article))) {
+      setStatus(article, "Not approved: another reviewer approves this text (four eyes).", true);
+      return;
+    }
     var area = field(article);
     var url = api + "/" + article.dataset.id + (approve ? "/approve" : "");
     setStatus(article, "Saving…");
@@ -105,6 +115,7 @@
         if (!response.ok) { setStatus(article, body.message || ("Not saved (" + response.status + ")"), true); return; }
         hideConflict(article);
         setState(article, body.state, body.revision);
+        setMayApprove(article, body.may_approve);
         area.value = body.target;
         saved.set(area, body.target);
         setStatus(article, approve ? "Approved" : "Saved");
