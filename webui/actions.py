@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import abort
 
+from chorus import gitstore
 from chorus.errors import ChorusError
 from chorus.project import normalize_lang
 
@@ -135,6 +136,7 @@ class _Recorder:
             return current.get(segment)
 
         self.row = store().journal(self.edit, revision_now)
+        gitstore.note_change(project(), [project().catalog_path(self.slug, self.lang)], self.user.name, f'{after.state} "{after.source}"', segments=[after.id])
 
     def __enter__(self) -> "_Recorder":
         return self

@@ -22,6 +22,7 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from chorus import gitstore
 from chorus.errors import ChorusError
 from chorus.index import ROW_STATES, SORTS, Index, Listing
 from chorus.project import Project, check_slug, normalize_lang
@@ -317,6 +318,7 @@ def _ingest(project_: Project, form: AddStatementForm) -> str:
         path.write_bytes(data)
         plans = plan_add(project_, [path], name)
         apply(project_, plans)
+    gitstore.note_change(project_, [project_.statement_dir(name), project_.source_dir / f"{name}{suffix}"], current_user.name, f"add {name}")
     return name
 
 

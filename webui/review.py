@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from . import actions, extras, project, store
+from . import actions, extras, project, store, sync
 from . import segments as seg
 from .errors import CANNOT_WRITE, Unwritable
 from .store import Refused
@@ -52,11 +52,12 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
     comments = store().comments(slug, lang)
     history = store().history(slug, lang)
     claims = store().claimed_by_others(slug, lang, current_user.name)
+    merged = sync.alternatives(project(), slug, lang)  # versions a git merge kept, offered first
     rows = [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
         "warnings": helpers.warnings(segment.source, segment.target, segment.flags),
-        "suggestions": helpers.suggestions(segment.source) if segment.state != "approved" else [],
+        "suggestions": merged.get(segment.id, []) + (helpers.suggestions(segment.source) if segment.state != "approved" else []),
         "comments": comments.get(segment.id, []),
         "history": history.get(segment.id, []),
         "claimed_by": claims.get(segment.id),

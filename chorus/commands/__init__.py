@@ -10,9 +10,11 @@ LAZY_COMMANDS = {
     "export": "export",
     "glossary": "pretranslate",
     "index": "index",
+    "merge-driver": "git",
     "pretranslate": "pretranslate",
     "search": "index",
     "serve": "serve",
+    "sync": "git",
     "tm": "memory",
     "user": "user",
 }

@@ -6,6 +6,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from .. import gitstore
 from ..cli import console, progress_bar, project_option
 from ..errors import ChorusError
 from ..project import Project, normalize_lang
@@ -45,6 +46,7 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
             bar.update(tasks[lang], completed=done, total=total)
 
         results = pretranslate(project, list(slugs), list(langs), engine=engine, force=force, progress=report)
+    gitstore.note_command(project, "pretranslate", project.resolve(slugs), machine_made=True)
     for result in results:
         for error in result.errors:
             click.echo(f"chorus: warning: {result.lang}: {error}", err=True)
