@@ -14,7 +14,8 @@ Whatever writes the project's files notes the change with :func:`note_change` (o
 each place: a web save, ``chorus add``, ``update``, ``pretranslate``). Notes wait in a queue
 (``.chorus/git/pending.sqlite3``, shared by every process of the host) and become commits per
 author and catalog once the oldest is ``commit_window`` seconds old, or at the next sync
-(:func:`commit_pending`). Several volunteers' saves in one catalog become one commit each,
+(:func:`commit_pending`). A commit's ``Chorus-Saved`` trailers say when each segment was saved
+(git's dates have whole seconds), for the merge driver to tell which of two saves came later. Several volunteers' saves in one catalog become one commit each,
 every commit holding its author's segments. Commits are built in a private index from the
 files as they are under their locks, so the work tree and the user's own index are never in
 between; a command's changes are committed at once.
@@ -57,6 +58,8 @@ ATTRIBUTES = ("*.po merge=chorus", "*.pot merge=chorus")
 IGNORED = (".chorus/", "localized/", "*.lock", ".*.tmp")
 TRACKED = (CONFIG_NAME, ".gitignore", ".gitattributes", "source", "translations")
 LOCK_WAIT = 120.0
+SAVED_TRAILER = "Chorus-Saved"  # "<segment id> <seconds since the epoch>": when a save was made, to the microsecond
+MAX_TRAILERS = 200
 _REMOTE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\Z")
 _BRANCH = re.compile(r"(?!/|.*(?:\.\.|//|@\{|\.lock(?:/|\Z)|/\Z|\.\Z))[^\x00-\x20~^:?*\[\\\x7f]+\Z")
@@ -651,7 +654,9 @@ def _path_message(project: Project, name: str, notes: list[Note], author: Author
     else:
         title = f"{name}: changes by {author.name}"
     body = list(dict.fromkeys(f"- {note.summary}" for note in notes))
-    trailers = [f"Co-authored-by: {other.ident}" for other in others]
+    saved = {segment: note.at for note in notes for segment in (note.segments or [])}
+    trailers = [f"Co-authored-by: {other.ident}" for other in others] + \
+        [f"{SAVED_TRAILER}: {segment} {at:.6f}" for segment, at in list(saved.items())[:MAX_TRAILERS]]
     return "\n\n".join(part for part in (title, "\n".join(body[:50]) + ("\n- ..." if len(body) > 50 else ""),
                                          "\n".join(trailers)) if part)
 

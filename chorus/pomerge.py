@@ -12,13 +12,15 @@ Entries are matched by msgctxt + msgid. For each entry the base (``%O``), ours (
 theirs (``%B``) are compared field by field:
 
 - an entry changed on one side only takes that side's change; entries added or dropped on
-  one side are added or dropped (an entry dropped on one side but edited on the other stays);
+  one side are added or dropped (an entry dropped on one side, by a source update, but
+  translated on the other is kept as obsolete, ``#~``, as msgmerge keeps it);
 - an entry whose translation changed on both sides keeps the *later* version, a human one
   (translated or approved) before a machine draft, and the other version is kept in the
   entry as a translator comment (``# other version by ana, 2024-03-03 18:02 UTC, translated:
   "..."``), which the review page offers as a suggestion; at most three are kept;
-- "later" is the author date of the newest commit on each side that gave the entry its
-  text (:class:`GitClock`), else the catalog's ``PO-Revision-Date``;
+- "later" is when the newest commit on each side that gave the entry its text says it was
+  saved (its ``Chorus-Saved`` trailer, else its author date: :class:`GitClock`), else the
+  catalog's ``PO-Revision-Date``;
 - flags that GNU gettext does not know (``approved``, ``chorus-ignore:...``) and that a tool
   such as ``msgmerge`` dropped are kept: an approval stands while its text is unchanged;
 - headers merge key by key, the later ``PO-Revision-Date`` deciding a conflict.
@@ -146,6 +148,10 @@ def unit(entry: polib.POEntry, base: polib.POEntry | None = None) -> Unit:
     return Unit(text_of(entry), state, _note(_neutral(entry)))
 
 
+def _flat(text: tuple) -> list[str]:
+    return [value if isinstance(value, str) else value[1] for value in text]
+
+
 def _raw(entry: polib.POEntry | None) -> tuple | None:
     if entry is None:
         return None
@@ -193,36 +199,47 @@ class GitClock(Clock):
                  headers: dict[str, dict[str, str]] | None = None):
         super().__init__(headers)
         self.root, self.path, self.sides, self.base = root, path, sides, base
-        self._commits: dict[str, list[tuple[str, float, str, str, str]]] = {}
+        self._commits: dict[str, list[tuple[str, float, str, dict, str, str]]] = {}
         self._blobs: dict[str, dict[Key, polib.POEntry]] = {}
 
     def when(self, side: str, key: Key, entry: polib.POEntry) -> tuple[float | None, str | None]:
+        from .scan import segment_id
+
         wanted = unit(entry)
         try:
-            for _, at, author, old, new in self.commits(side):
+            for _, at, author, saved, old, new in self.commits(side):
                 if self._unit(new, key) == wanted and self._unit(old, key) != wanted:
-                    return at, author
+                    return saved.get(segment_id(*key), at), author
         except (OSError, subprocess.SubprocessError, ChorusError):
             pass
         return super().when(side, key, entry)
 
-    def commits(self, side: str) -> list[tuple[str, float, str, str, str]]:
-        """(commit, author date, author, old blob, new blob) of the commits on ``side`` that
-        changed the file, newest first."""
+    def commits(self, side: str) -> list[tuple[str, float, str, dict, str, str]]:
+        """(commit, author date, author, save times, old blob, new blob) of the commits on
+        ``side`` that changed the file, newest first; save times (segment id → seconds) come
+        from the ``Chorus-Saved`` trailers Chorus writes, to the microsecond."""
         if side not in self._commits:
             tip = self.sides.get(side)
             found = []
             if tip:
                 span = f"{self.base}..{tip}" if self.base else tip
                 out = _git(self.root, "log", "--no-merges", "-n", "200", "--no-abbrev", "--raw",
-                           "--format=%x01%H %at %an", span, "--", self.path)
+                           "--format=%x01%H %at %an%x02%(trailers:key=Chorus-Saved,valueonly,separator=%x03)%x02",
+                           span, "--", self.path)
                 for chunk in out.split("\x01")[1:]:
-                    lines = chunk.strip("\n").split("\n")
-                    sha, at, author = lines[0].split(" ", 2)
-                    for line in lines[1:]:
+                    head, trailers, rest = chunk.split("\x02", 2)
+                    sha, at, author = head.split(" ", 2)
+                    saved = {}
+                    for value in trailers.split("\x03"):
+                        segment, _, seconds = value.strip().partition(" ")
+                        try:
+                            saved[segment] = float(seconds)
+                        except ValueError:
+                            continue
+                    for line in rest.strip("\n").split("\n"):
                         parts = line.split("\t")[0].split()
                         if len(parts) >= 4 and parts[0].startswith(":"):
-                            found.append((sha, float(at), author, parts[2], parts[3]))
+                            found.append((sha, float(at), author, saved, parts[2], parts[3]))
                             break
             self._commits[side] = found
         return self._commits[side]
@@ -343,9 +360,11 @@ def _merge_entry(key: Key, sides: _Sides, clock: Clock, decisions: list[Decision
         kept = ours if ours is not None else theirs
         if base is None:
             return copy.deepcopy(kept)  # added on one side
-        if _raw(kept) == _raw(base):
-            return None  # dropped on the other side, unchanged here
-        return copy.deepcopy(kept)  # dropped there but edited here: nothing is lost
+        if _raw(kept) == _raw(base) or not any(text for text in _flat(text_of(kept))):
+            return None  # dropped on the other side (a source update), unchanged or empty here
+        gone = copy.deepcopy(kept)  # dropped there, translated here: kept as obsolete, as msgmerge does
+        gone.obsolete = True
+        return gone
     if _raw(ours) == _raw(theirs):
         return copy.deepcopy(ours)
     result = copy.deepcopy(ours)
