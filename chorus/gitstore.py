@@ -373,7 +373,7 @@ class Note:
     path: str
     author: Author
     summary: str
-    segments: list[str] | None
+    segments: dict[str, list | None] | None  # segment id → [translation, state] as saved (None: not given)
     at: float
 
 
@@ -386,11 +386,12 @@ def pending(project: Project) -> list[Note]:
 
 
 def note_change(project: Project, paths: Iterable[str | os.PathLike], author: str | Author, summary: str, *,
-                segments: Iterable[str] | None = None, commit: bool = False, batch: str | None = None) -> None:
+                segments: Iterable[str] | dict | None = None, commit: bool = False, batch: str | None = None) -> None:
     """Note that ``author`` changed ``paths`` (files, or folders whose changed files count), for
     a commit. ``summary`` is a few words for the commit message (``approved "Stop the
-    attacks!"``); ``segments`` the ids of the segments changed in a catalog (so that two
-    authors' saves in one catalog become two commits). ``commit`` commits at once, as one
+    attacks!"``); ``segments`` the ids of the segments changed in a catalog, or a mapping of
+    each id to its ``(translation, state)`` as saved (so that two volunteers' saves in one
+    catalog become two commits, each with the text its author saved). ``commit`` commits at once, as one
     commit (a command's work); otherwise the change waits for :func:`commit_pending`.
 
     A project without ``[git]`` costs nothing. The change is made already, so a failure here
@@ -405,7 +406,10 @@ def note_change(project: Project, paths: Iterable[str | os.PathLike], author: st
         if not files:
             return
         batch = f"{batch or 'batch'}-{uuid.uuid4().hex}" if commit else batch
-        ids = json.dumps(sorted(set(segments))) if segments is not None else None
+        if segments is not None and not isinstance(segments, dict):
+            segments = dict.fromkeys(segments)
+        ids = json.dumps({key: list(value) if value else None for key, value in segments.items()}) \
+            if segments is not None else None
         now = time.time()
         with _queue(project).transaction() as db:
             db.executemany("INSERT INTO notes (batch, path, author, email, summary, segments, at)"
@@ -601,9 +605,9 @@ def _nothing():
 
 
 def _split(builder: "_Builder", name: str, data: bytes | None, authors: dict[Author, list[Note]]):
-    """The catalog as each author left it, in the order they started: each step takes the
-    segments whose last save was theirs; the last step is the file as it is. None when the
-    file cannot be split (not a catalog, new, or a note without segments)."""
+    """The catalog as each author left it, in the order of their last saves: each step sets
+    their segments to what they saved; the last step is the file as it is. None when the file
+    cannot be split (not a catalog, new, or a note without segments)."""
     if data is None or not name.endswith(".po") or any(n.segments is None for ns in authors.values() for n in ns):
         return None
     previous = builder.blob_at(name)
@@ -612,27 +616,40 @@ def _split(builder: "_Builder", name: str, data: bytes | None, authors: dict[Aut
     from . import catalog, pomerge
     from .scan import segment_id
 
-    owner: dict[str, Author] = {}
-    for note in sorted((n for ns in authors.values() for n in ns), key=lambda n: n.id):
-        for segment in note.segments or []:
-            owner[segment] = note.author
     try:
         current = pomerge.parse_bytes(data, name)
         step = pomerge.parse_bytes(previous, name)
     except ChorusError:
         return None
     newest = {segment_id(e.msgctxt, e.msgid): e for e in current}
-    order = sorted(authors, key=lambda author: authors[author][0].id)
+    order = sorted(authors, key=lambda author: authors[author][-1].id)
     steps = []
     for author in order[:-1]:
-        mine = {segment for segment, who in owner.items() if who == author}
+        saved: dict = {}
+        for note in authors[author]:
+            saved.update(note.segments or {})
         for index, entry in enumerate(step):
             ident = segment_id(entry.msgctxt, entry.msgid)
-            if ident in mine and ident in newest:
-                step[index] = newest[ident]
+            if ident in saved and ident in newest:
+                step[index] = _as_saved(newest[ident], saved[ident])
         steps.append((author, catalog.render(step).encode("utf-8")))
     steps.append((order[-1], data))
     return steps
+
+
+def _as_saved(entry, value):
+    """``entry`` with the translation and state a volunteer saved (``None``: as it is now)."""
+    import copy
+
+    from . import catalog
+
+    entry = copy.deepcopy(entry)
+    if not value:
+        return entry
+    text, state = value
+    entry.msgstr = text
+    catalog.set_state(entry, state if state in ("fuzzy", "translated", "approved") else "translated")
+    return entry
 
 
 def _language(lang: str) -> str:

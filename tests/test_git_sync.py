@@ -164,6 +164,21 @@ def test_saves_are_committed_per_volunteer_with_their_segments_and_coalesced(hos
     assert "Un daño a uno" in git(host_a.root, "show", f"{commits[1]}:translations/{SLUG}/es.po")
 
 
+def test_a_translation_and_its_approval_by_another_are_two_commits(host_a):
+    app = app_for(host_a)
+    save(client_as(app, host_a, "ana"), 0, "Paren los ataques")
+    approve(client_as(app, host_a, "rita"), 0)
+    translated, approved = gitstore.commit_pending(host_a)
+    assert git(host_a.root, "log", "-1", "--format=%an", translated) == "ana"
+    assert git(host_a.root, "log", "-1", "--format=%an", approved) == "rita"
+    for commit, state in ((translated, "translated"), (approved, "approved")):
+        path = host_a.root / "at.po"
+        path.write_text(git(host_a.root, "show", f"{commit}:translations/{SLUG}/es.po") + "\n", encoding="utf-8")
+        entry = next(e for e in catalog.read(path) if e.msgid.startswith("Stop the Attacks"))
+        assert (entry.msgstr, catalog.state(entry)) == ("Paren los ataques", state)
+        path.unlink()
+
+
 def test_the_commit_window_lets_recent_saves_wait(host_a):
     app = app_for(host_a)
     save(client_as(app, host_a, "ana"), 0, "Paren los ataques")

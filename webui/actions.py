@@ -136,7 +136,7 @@ class _Recorder:
             return current.get(segment)
 
         self.row = store().journal(self.edit, revision_now)
-        gitstore.note_change(project(), [project().catalog_path(self.slug, self.lang)], self.user.name, f'{after.state} "{after.source}"', segments=[after.id])
+        gitstore.note_change(project(), [project().catalog_path(self.slug, self.lang)], self.user.name, f'{after.state} "{after.source}"', segments={after.id: (after.target, after.state)})
 
     def __enter__(self) -> "_Recorder":
         return self

@@ -169,10 +169,13 @@ def install(app) -> None:
         project = Project.load(root)
         if gitstore.settings(project) is None:
             return
-        gitstore.ensure_setup(project)
     except ChorusError as error:
         log.warning("no git sync: %s", error)
         return
+    try:
+        gitstore.ensure_setup(project)  # every sync makes sure again (workers may start at once)
+    except ChorusError as error:
+        log.warning("the merge driver is not registered yet: %s", error)
 
     @app.before_request
     def keep_thread_running():  # a worker forked after the app was made has no thread yet
