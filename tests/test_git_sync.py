@@ -62,12 +62,12 @@ def client_as(app, project: Project, name: str, role: str = "reviewer"):
     return client
 
 
-def browser_as(app, project: Project, name: str):
+def browser_as(app, project: Project, name: str, role: str = "reviewer"):
     """A logged-in browser session (pages need one; the API takes tokens)."""
     from chorus.users import UserStore
 
     if UserStore.for_project(project).get(name) is None:
-        UserStore.for_project(project).add(name, "a-long-enough-password", role="reviewer")
+        UserStore.for_project(project).add(name, "a-long-enough-password", role=role)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
@@ -472,6 +472,48 @@ def test_a_sync_thread_in_the_server_commits_and_syncs_on_its_own(host_a, host_b
     assert result is not None and result.sent == 1
     assert syncer.tick() is None  # sync_interval (60 s) has not passed: nothing to do
     assert git(host_b.root, "rev-parse", "HEAD") == git(host_b.root, "rev-parse", "origin/main")
+
+
+def test_a_forge_webhook_or_a_coordinator_asks_for_a_sync(host_a, monkeypatch):
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("CHORUS_WEBHOOK_SECRET", "shared-secret")
+    app = app_for(host_a)
+    syncer = app.extensions["chorus_sync"]
+    body = b'{"ref": "refs/heads/main"}'
+    signature = hmac.new(b"shared-secret", body, hashlib.sha256).hexdigest()
+    forge = app.test_client()
+    response = forge.post("/api/sync", data=body, content_type="application/json",
+                          headers={"X-Hub-Signature-256": f"sha256={signature}"})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json()["status"] == "queued" and syncer.requested
+    syncer.requested = False
+    response = forge.post("/api/sync", json={}, headers={"X-Gitlab-Token": "shared-secret"})
+    assert response.status_code == 202 and syncer.requested
+    syncer.requested = False
+    response = forge.post("/api/sync", data=body + b" ", content_type="application/json",
+                          headers={"X-Hub-Signature-256": f"sha256={signature}"})  # a body it did not sign
+    assert response.status_code == 401 and not syncer.requested
+    coordinator = client_as(app, host_a, "maria", role="coordinator")
+    assert coordinator.post("/api/sync").status_code == 202 and syncer.requested
+    status = client_as(app, host_a, "ana").get("/api/sync").get_json()
+    assert status["enabled"] and status["remote"] == "origin" and status["branch"] == "main"
+    assert status["last_synced_ago"] == "just now" and status["error"] is None
+    assert client_as(app, host_a, "ana").post("/api/sync").status_code == 403
+
+
+def test_the_page_says_when_the_host_last_synced(host_a, tmp_path, remote):
+    app = app_for(host_a)
+    page = browser_as(app, host_a, "ana").get("/").get_data(as_text=True)
+    assert "Synced just now" in page
+    remote.rename(tmp_path / "away.git")
+    assert sync(host_a).returncode == 1
+    page = browser_as(app, host_a, "ana").get("/").get_data(as_text=True)
+    assert "Last synced just now: the last try failed" in page
+    assert "cannot reach origin" not in page  # the reason is for coordinators
+    page = browser_as(app, host_a, "maria", role="coordinator").get("/").get_data(as_text=True)
+    assert "the last try failed (cannot reach origin" in page
 
 
 def test_concurrent_saves_during_a_sync_are_all_committed(host_a, host_b):

@@ -248,7 +248,8 @@ def sync_now():
                   ("X-Hub-Signature-256", "X-Gitea-Signature", "X-Forgejo-Signature", "X-Gitlab-Token"))
     if webhook:
         if not _webhook_signed():
-            abort(401, f"the webhook's signature does not match the secret in {WEBHOOK_SECRET} on this server")
+            unset = "" if os.environ.get(WEBHOOK_SECRET) else ", and none is set here"
+            abort(401, f"the webhook is not signed with this server's secret ({WEBHOOK_SECRET}{unset})")
     else:
         user = _caller()
         if user is None:
