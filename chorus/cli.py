@@ -172,6 +172,8 @@ def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path
     """Create chorus.toml, source/ and translations/ in DIRECTORY (default: here)."""
     folder = directory or project_dir or Path(".")
     targets = parse_langs(langs)
+    if use_git:
+        gitstore.check_init(folder)  # before anything is written
     project = Project.create(folder, source_lang, targets)
     click.echo(f"Created {project.root / 'chorus.toml'}: {project.config.source_lang} → "
                f"{', '.join(project.config.langs)}")

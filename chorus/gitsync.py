@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from . import catalog, gitstore, pomerge
+from . import catalog, gitrepo, gitstore, pomerge
 from .errors import ChorusError
-from .gitstore import GitError, output, run
+from .gitrepo import GitError, output, run
 from .project import Project
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class SyncError(ChorusError):
         self.kind = kind
 
 
-Busy = gitstore.Busy
+Busy = gitrepo.Busy
 
 
 @dataclass
@@ -115,7 +115,7 @@ class SyncResult:
 
 
 def state_path(project: Project) -> Path:
-    return gitstore.folder(project) / "state.json"
+    return gitrepo.folder(project) / "state.json"
 
 
 def read_state(project: Project) -> dict:
@@ -155,16 +155,16 @@ def ago(seconds: float | None, now: float | None = None) -> str:
 def status(project: Project) -> dict:
     """What the web UI and ``chorus sync --status`` show: the remote, the last sync and error,
     the changes waiting for a commit."""
-    found = gitstore.settings(project)
+    found = gitrepo.settings(project)
     if found is None:
         return {"enabled": False}
     state = read_state(project)
-    url = gitstore.config_value(project.root, f"remote.{found.remote}.url")
+    url = gitrepo.config_value(project.root, f"remote.{found.remote}.url")
     return {
-        "enabled": True, "remote": found.remote, "url": gitstore.redact(url) if url else None,
-        "branch": found.branch or _current_branch(project.root), "head": gitstore.head(project.root),
-        "sync_interval": found.sync_interval, "last_attempt": gitstore.iso(state.get("attempt")),
-        "last_synced": gitstore.iso(state.get("success")), "last_synced_ago": ago(state.get("success")),
+        "enabled": True, "remote": found.remote, "url": gitrepo.redact(url) if url else None,
+        "branch": found.branch or _current_branch(project.root), "head": gitrepo.head(project.root),
+        "sync_interval": found.sync_interval, "last_attempt": gitrepo.iso(state.get("attempt")),
+        "last_synced": gitrepo.iso(state.get("success")), "last_synced_ago": ago(state.get("success")),
         "error": state.get("error"), "error_kind": state.get("kind"),
         "pending": len(gitstore.pending(project)),
     }
@@ -182,7 +182,7 @@ def _current_branch(root: Path) -> str | None:
 def _sync_lock(project: Project, wait: bool) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    path = gitstore.folder(project) / "sync.lock"
+    path = gitrepo.folder(project) / "sync.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(path), timeout=SYNC_WAIT if wait else 0):
@@ -194,7 +194,7 @@ def _sync_lock(project: Project, wait: bool) -> Iterator[None]:
 def sync(project: Project, *, wait: bool = True, accept_rewrite: bool = False) -> SyncResult:
     """Sync with the remote (see the module's description); :class:`SyncError` when it cannot,
     :class:`Busy` when another process is syncing and ``wait`` is off."""
-    found = gitstore.require(project)
+    found = gitrepo.require(project)
     with _sync_lock(project, wait):
         _write_state(project, attempt=time.time(), pid=os.getpid())
         try:
@@ -210,20 +210,20 @@ def sync(project: Project, *, wait: bool = True, accept_rewrite: bool = False) -
     return result
 
 
-def _sync(project: Project, found: gitstore.Settings, accept_rewrite: bool) -> SyncResult:
+def _sync(project: Project, found: gitrepo.Settings, accept_rewrite: bool) -> SyncResult:
     root = project.root
     branch = _check_work_tree(root, found)
-    gitstore.ensure_setup(project)
+    gitrepo.ensure_setup(project)
     url = _remote_url(root, found.remote)
-    result = SyncResult(found.remote, branch, before=gitstore.head(root))
+    result = SyncResult(found.remote, branch, before=gitrepo.head(root))
     for attempt in range(ATTEMPTS):
         incoming = _fetch(root, found, branch, url, accept_rewrite)
-        with gitstore.repo_lock(project):
+        with gitrepo.repo_lock(project):
             result.committed += len(gitstore.commit_held(project)) + len(gitstore.commit_unattributed(project))
-            local = gitstore.head(root)
+            local = gitrepo.head(root)
             if incoming and local != incoming and not _is_ancestor(root, incoming, local):
                 _integrate(project, result, branch, local, incoming)
-            pushed_from = gitstore.head(root)
+            pushed_from = gitrepo.head(root)
         if pushed_from and pushed_from != incoming and not (incoming and _is_ancestor(root, pushed_from, incoming)):
             if not _push(root, found, branch, url, pushed_from):
                 time.sleep(random.uniform(0.2, 1.0) * (attempt + 1))  # someone pushed meanwhile: again
@@ -233,7 +233,7 @@ def _sync(project: Project, found: gitstore.Settings, accept_rewrite: bool) -> S
         if incoming:
             run(root, "update-ref", SYNCED, incoming)
             run(root, "update-ref", f"refs/remotes/{found.remote}/{branch}", incoming)
-        result.after = gitstore.head(root)
+        result.after = gitrepo.head(root)
         return result
     raise SyncError(f"{found.remote} changed again during each of {ATTEMPTS} tries to push; "
                     "nothing is lost: the next sync tries again", "race")
@@ -245,9 +245,9 @@ def _integrate(project: Project, result: SyncResult, branch: str, local: str | N
     root = project.root
     base = _merge_base(root, local, incoming) if local else None
     names = _changed_names(root, base, incoming)
-    with gitstore.locked_files(project, names):
+    with gitrepo.locked_files(project, names):
         result.committed += len(gitstore.commit_held(project, held=names, paths=names))
-        local = gitstore.head(root)
+        local = gitrepo.head(root)
         if local is None or _is_ancestor(root, local, incoming):
             target = incoming
         else:
@@ -258,11 +258,42 @@ def _integrate(project: Project, result: SyncResult, branch: str, local: str | N
             target = _keep_approvals(project, local, target)
         written = _apply(project, branch, local, target)
     result.catalogs.extend(name for name in written if name.endswith((".po", ".pot")))
+    updated = _update_stale(project, written)
+    if updated:
+        result.catalogs.extend(gitrepo.changed_files(root, ["translations"]))
+        result.committed += len(gitstore.commit_paths(project, [f"translations/{slug}" for slug in updated],
+                                                      gitrepo.chorus_author(project),
+                                                      f"chorus update after a sync: {', '.join(updated)}"))
     if local:
         try:
-            result.changes.extend(changes(project, local, target))
+            result.changes.extend(changes(project, local, gitrepo.head(root)))
         except (ChorusError, OSError) as error:
             log.warning("cannot list the segments the sync changed: %s", error)
+
+
+def _update_stale(project: Project, written: list[str]) -> list[str]:
+    """Statements whose source the sync changed and whose catalogs were made from another
+    version (the source edited on two hosts, or pushed without ``chorus update``): updated
+    here, as ``chorus update`` does. A source that cannot be read is left to ``chorus status``."""
+    from .ingest import apply, plan_update
+    from .project import SOURCE_SUFFIXES
+
+    slugs = sorted({PurePosixPath(name).stem for name in written
+                    if name.startswith("source/") and name.endswith(SOURCE_SUFFIXES)})
+    stale = []
+    for slug in slugs:
+        try:
+            if slug not in project.statements():
+                continue
+            recorded = catalog.read(project.template_path(slug)).metadata.get(catalog.SOURCE_HASH)
+            from .sources import read_statement
+
+            if recorded != catalog.source_hash(read_statement(project.source_path(slug))):
+                apply(project, plan_update(project, [slug]))
+                stale.append(slug)
+        except ChorusError as error:
+            log.warning("%s not updated after the sync: %s", slug, error)
+    return stale
 
 
 def _keep_approvals(project: Project, local: str, target: str) -> str:
@@ -297,7 +328,7 @@ def _keep_approvals(project: Project, local: str, target: str) -> str:
         return target
     message = ("Keep the approvals and checks a gettext tool dropped\n\nThe text of these segments did not change: "
                + "; ".join(counts) + "\n")
-    return gitstore.commit_on(project, target, repaired, gitstore.chorus_author(project), message)
+    return gitstore.commit_on(project, target, repaired, gitrepo.chorus_author(project), message)
 
 
 def _parsed_at(root: Path, commit: str, name: str):
@@ -310,10 +341,10 @@ def _parsed_at(root: Path, commit: str, name: str):
         return None
 
 
-def _check_work_tree(root: Path, found: gitstore.Settings) -> str:
+def _check_work_tree(root: Path, found: gitrepo.Settings) -> str:
     branch = _current_branch(root)
     if branch is None:
-        at = (gitstore.head(root) or "")[:10]
+        at = (gitrepo.head(root) or "")[:10]
         wanted = found.branch or "the project's branch"
         raise SyncError(f"HEAD is detached{' at ' + at if at else ''} (not on a branch): switch to "
                         f"{wanted} (git switch {found.branch or 'BRANCH'}), then sync again", "detached")
@@ -337,16 +368,16 @@ def _remote_url(root: Path, remote: str) -> str:
     if done.returncode != 0:
         raise SyncError(f"no git remote named {remote!r}: add it (git remote add {remote} URL) or set "
                         "remote in chorus.toml [git]", "setup")
-    return gitstore.redact(done.stdout.strip())
+    return gitrepo.redact(done.stdout.strip())
 
 
-def _fetch(root: Path, found: gitstore.Settings, branch: str, url: str, accept_rewrite: bool) -> str | None:
+def _fetch(root: Path, found: gitrepo.Settings, branch: str, url: str, accept_rewrite: bool) -> str | None:
     """The remote's branch, fetched into :data:`INCOMING` (None: the remote has no such branch)."""
     done = run(root, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", found.remote,
                f"+refs/heads/{branch}:{INCOMING}", check=False, timeout=NETWORK_TIMEOUT)
     last = _last_synced(root, found.remote, branch)
     if done.returncode != 0:
-        detail = gitstore.redact(done.stderr)
+        detail = gitrepo.redact(done.stderr)
         if "couldn't find remote ref" not in detail.lower():
             raise _remote_error(detail, found.remote, url, "fetch from")
         if last and not accept_rewrite:
@@ -372,7 +403,7 @@ def _last_synced(root: Path, remote: str, branch: str) -> str | None:
 
 def _remote_error(detail: str, remote: str, url: str, verb: str) -> SyncError:
     lowered = detail.lower()
-    reason = gitstore.first_line(detail)
+    reason = gitrepo.first_line(detail)
     if any(mark in lowered for mark in _CREDENTIALS):
         return SyncError(f"{remote} ({url}) refused the credentials ({reason}): check the user name and token "
                          "in the remote's URL or git's credential helper; nothing changed here", "credentials")
@@ -382,14 +413,14 @@ def _remote_error(detail: str, remote: str, url: str, verb: str) -> SyncError:
     return SyncError(f"cannot {verb} {remote} ({url}): {reason}; nothing changed here", "failed")
 
 
-def _push(root: Path, found: gitstore.Settings, branch: str, url: str, commit: str) -> bool:
+def _push(root: Path, found: gitrepo.Settings, branch: str, url: str, commit: str) -> bool:
     """Push ``commit`` to the remote's branch: True when done, False when the remote moved
     meanwhile (fetch and merge again); :class:`SyncError` otherwise."""
     done = run(root, "push", "--porcelain", "--no-verify", found.remote, f"{commit}:refs/heads/{branch}",
                check=False, timeout=NETWORK_TIMEOUT)
     if done.returncode == 0:
         return True
-    detail = gitstore.redact(done.stdout + "\n" + done.stderr)
+    detail = gitrepo.redact(done.stdout + "\n" + done.stderr)
     for line in done.stdout.splitlines():
         if line.startswith("!\t"):
             reason = line.split("\t")[-1]
@@ -432,16 +463,16 @@ def _merge(project: Project, branch: str, local: str, incoming: str) -> str:
     env = {"CHORUS_MERGE_OURS": local, "CHORUS_MERGE_THEIRS": incoming}
     done = run(root, "merge-tree", "--write-tree", "--name-only", "--messages", local, incoming,
                env=env, check=False, timeout=600)
-    remote = gitstore.settings(project).remote
+    remote = gitrepo.settings(project).remote
     if done.returncode == 0:
         tree = done.stdout.splitlines()[0].strip()
-        author = gitstore.chorus_author(project)
+        author = gitrepo.chorus_author(project)
         names = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
                  "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email}
         return output(root, "commit-tree", tree, "-p", local, "-p", incoming, "-F", "-",
                       input=f"Merge {remote}/{branch} into {branch}\n", env=names)
     if done.returncode != 1:
-        detail = gitstore.first_line(done.stderr)
+        detail = gitrepo.first_line(done.stderr)
         if "unrelated histories" in done.stderr:
             raise SyncError(f"{remote}/{branch} shares no history with this project: nothing was merged or "
                             "pushed (was the remote made for another project?)", "conflict")
@@ -499,7 +530,7 @@ def _apply(project: Project, branch: str, old: str | None, new: str) -> list[str
                 break
     run(root, "update-ref", "-m", "chorus sync", f"refs/heads/{branch}", new, old or "0" * 40)
     names = [name for _, name in changes]
-    gitstore.refresh_index(root, names)
+    gitrepo.refresh_index(root, names)
     return names
 
 
@@ -551,7 +582,7 @@ def changes(project: Project, old: str, new: str, limit: int = MAX_CHANGES) -> l
                 pass
             elif then_unit is None or (then_unit.text, then_unit.state) != (now_unit.text, now_unit.state):
                 at, by = clock.when("new", key, entry)
-                if not (by or "").startswith(gitstore.MACHINE_NAME):
+                if not (by or "").startswith(gitrepo.MACHINE_NAME):
                     found.append(Change(slug, lang, seg, entry.msgid, previous.msgstr if previous is not None else "",
                                         catalog.state(previous) if previous is not None else "untranslated",
                                         entry.msgstr, now_unit.state, _name(by), at or time.time()))

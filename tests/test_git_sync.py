@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from chorus import catalog, gitstore, gitsync, pomerge
+from chorus import catalog, gitrepo, gitstore, gitsync, pomerge
 from chorus.project import Project
 from conftest import CHORUS
 from git_helpers import (SLUG, GitHttpServer, assert_clean_catalogs, bare_remote, chorus, clone, first_host, git,
@@ -120,7 +120,7 @@ def test_init_git_makes_a_work_tree_that_keeps_private_state_out(tmp_path, host_
     assert ".chorus/" in ignored and "localized/" in ignored
     assert "*.po merge=chorus" in (root / ".gitattributes").read_text(encoding="utf-8")
     assert git(root, "config", "merge.chorus.driver").endswith("merge-driver %O %A %B %P")
-    assert gitstore.settings(host_a).remote == "origin"
+    assert gitrepo.settings(host_a).remote == "origin"
     done = chorus("export", "--draft", "--project", str(root))
     assert done.returncode == 0, done.stderr
     assert (root / "localized").is_dir() and (root / ".chorus").is_dir()
@@ -136,6 +136,7 @@ def test_init_git_inside_another_work_tree_is_refused(tmp_path):
     done = chorus("init", str(tmp_path / "inner"), "--langs", "es", "--git")
     assert done.returncode == 1
     assert "inside the git work tree" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "inner").exists()  # nothing written
 
 
 def test_saves_are_committed_per_volunteer_with_their_segments_and_coalesced(host_a):
@@ -388,6 +389,30 @@ def test_sources_changed_in_the_same_lines_stop_the_sync(tmp_path, remote, host_
     assert "changed on both sides" in line
     assert state_of(host_a.root) == before and not before["merging"]
     assert git(remote, "rev-parse", "main") == remote_before
+    assert_clean_catalogs(host_a.root)
+
+
+def test_a_source_edited_on_two_hosts_in_different_places_is_merged_and_updated(host_a, host_b):
+    """Both hosts edit the statement and run chorus update; the sources merge as text, and the
+    host that merges updates the catalogs to the merged source, so export works at once."""
+    save(client_as(app_for(host_a), host_a, "ana"), 0, "Paren los ataques contra los trabajadores del puerto")
+    for host, old, new in ((host_a, "three weeks", "four weeks"), (host_b, "An injury", "A wound")):
+        source = host.source_path(SLUG)
+        source.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        assert chorus("update", SLUG, "--project", str(host.root)).returncode == 0
+    assert sync(host_b).returncode == 0
+    done = sync(host_a)
+    assert done.returncode == 0, done.stderr
+    assert log(host_a, "-1")[0] == "Chorus|chorus@volunteers.invalid|chorus update after a sync: harbour"
+    text = host_a.source_path(SLUG).read_text(encoding="utf-8")
+    assert "four weeks" in text and "A wound" in text
+    found = targets(host_a)
+    assert "For four weeks they have held the gates." in found and "A wound to one is an injury to all!" in found
+    assert found["Stop the Attacks on the Harbour Workers"][0] == "Paren los ataques contra los trabajadores del puerto"
+    done = chorus("export", SLUG, "--draft", "--lang", "es", "--project", str(host_a.root))
+    assert done.returncode == 0, done.stderr
+    assert sync(host_b).returncode == 0
+    assert targets(host_b) == found
     assert_clean_catalogs(host_a.root)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
-from chorus import catalog, gitstore, gitsync, pomerge
+from chorus import catalog, gitrepo, gitstore, gitsync, pomerge
 from chorus.errors import ChorusError
 from chorus.project import Project
 
@@ -83,7 +83,7 @@ class Syncer:
         """Commit what waited long enough; sync when asked or when ``sync_interval`` has passed."""
         try:
             project = Project.load(self.root)
-            found = gitstore.settings(project)
+            found = gitrepo.settings(project)
         except ChorusError as error:
             log.warning("no git sync: %s", error)
             return None
@@ -91,7 +91,7 @@ class Syncer:
             return None
         try:
             gitstore.commit_pending(project, older_than=found.commit_window, wait=5)
-        except gitstore.Busy:
+        except gitrepo.Busy:
             pass
         except ChorusError as error:
             log.warning("cannot commit: %s", error)
@@ -167,13 +167,13 @@ def install(app) -> None:
         return
     try:
         project = Project.load(root)
-        if gitstore.settings(project) is None:
+        if gitrepo.settings(project) is None:
             return
     except ChorusError as error:
         log.warning("no git sync: %s", error)
         return
     try:
-        gitstore.ensure_setup(project)  # every sync makes sure again (workers may start at once)
+        gitrepo.ensure_setup(project)  # every sync makes sure again (workers may start at once)
     except ChorusError as error:
         log.warning("the merge driver is not registered yet: %s", error)
 
@@ -187,7 +187,7 @@ def install(app) -> None:
 def _shown_status(root: Path) -> dict | None:
     try:
         project = Project.load(root)
-        if gitstore.settings(project) is None:
+        if gitrepo.settings(project) is None:
             return None
     except ChorusError:
         return None
@@ -257,7 +257,7 @@ def sync_now():
         if not user.is_coordinator:
             abort(403, "only coordinators start a sync")
     project = _project()
-    if gitstore.settings(project) is None:
+    if gitrepo.settings(project) is None:
         abort(404, "this project does not sync with git: add a [git] table to chorus.toml")
     current_app.extensions["chorus_sync"].request()
     return {"status": "queued", "message": "a sync starts in a moment", **gitsync.status(project)}, 202

@@ -34,11 +34,11 @@ def sync_command(show_status: bool, as_json: bool, accept_rewrite: bool, project
       chorus sync
       chorus sync --status
     """
-    from .. import gitstore
+    from .. import gitrepo
     from ..gitsync import status, sync
 
     if show_status:
-        gitstore.require(project)
+        gitrepo.require(project)
         found = status(project)
         if as_json:
             click.echo(json.dumps(found, indent=2))
