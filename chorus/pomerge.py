@@ -43,7 +43,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -117,12 +117,17 @@ def _note(entry: polib.POEntry) -> str:
 
 @dataclass(frozen=True)
 class Unit:
-    """The translation of an entry: its text, its state and its translator comment (origin and
-    notes), without the marks of the state and without alternatives."""
+    """What volunteers change in an entry: its text and state (:attr:`translation`), and its
+    translator comment (origin and notes) without the marks of the state and without
+    alternatives."""
 
     text: tuple
     state: str
     note: str
+
+    @property
+    def translation(self) -> tuple:
+        return (self.text, self.state)
 
 
 def _neutral(entry: polib.POEntry) -> polib.POEntry:
@@ -205,10 +210,10 @@ class GitClock(Clock):
     def when(self, side: str, key: Key, entry: polib.POEntry) -> tuple[float | None, str | None]:
         from .scan import segment_id
 
-        wanted = unit(entry)
+        wanted = unit(entry).translation
         try:
             for _, at, author, saved, old, new in self.commits(side):
-                if self._unit(new, key) == wanted and self._unit(old, key) != wanted:
+                if self._translation(new, key) == wanted and self._translation(old, key) != wanted:
                     return saved.get(segment_id(*key), at), author
         except (OSError, subprocess.SubprocessError, ChorusError):
             pass
@@ -244,7 +249,7 @@ class GitClock(Clock):
             self._commits[side] = found
         return self._commits[side]
 
-    def _unit(self, blob: str, key: Key) -> Unit | None:
+    def _translation(self, blob: str, key: Key) -> tuple | None:
         if set(blob) == {"0"}:
             return None
         if blob not in self._blobs:
@@ -255,7 +260,7 @@ class GitClock(Clock):
             except ChorusError:
                 self._blobs[blob] = {}
         entry = self._blobs[blob].get(key)
-        return unit(entry) if entry is not None else None
+        return unit(entry).translation if entry is not None else None
 
 
 def _git(root: Path, *args: str) -> str:
@@ -280,7 +285,6 @@ class _Sides:
     base: polib.POEntry | None
     ours: polib.POEntry | None
     theirs: polib.POEntry | None
-    decisions: list[Decision] = field(default_factory=list)
 
 
 def key_of(entry: polib.POEntry) -> Key:
@@ -373,28 +377,37 @@ def _merge_entry(key: Key, sides: _Sides, clock: Clock, decisions: list[Decision
                                                   getattr(ours, name), getattr(theirs, name))))
     mine, yours = unit(ours, base), unit(theirs, base)
     before = unit(base) if base is not None else None
-    winner, side, other = _winner(key, base, ours, theirs, mine, yours, before, clock)
-    if other is not None:
+    winner, side, other = _winner(key, ours, theirs, mine, yours, before, clock)
+    if other is not None or mine.translation != yours.translation and \
+            (before is None or before.translation not in (mine.translation, yours.translation)):
         decisions.append(Decision(key, side, other))
-    elif mine != yours and before not in (mine, yours):
-        decisions.append(Decision(key, side, None))
     won = ours if side == "ours" else theirs
     result.msgstr = won.msgstr
     result.msgstr_plural = dict(won.msgstr_plural)
-    kept_alternatives = _merge_alternatives(base, ours, theirs, other, winner)
-    result.tcomment = "\n".join([*_lines(winner.note), *(alt.line() for alt in kept_alternatives)])
+    notes = _merge_lines(before.note if before else "", mine.note, yours.note)
+    alternatives_kept = _merge_alternatives(base, ours, theirs, other, winner)
+    result.tcomment = "\n".join([*notes, *(alt.line() for alt in alternatives_kept)])
+    catalog.set_origin(result, catalog.origin(won))  # one origin: the kept translation's
     result.flags = _merge_flags(base, ours, theirs)
     if winner.state != "untranslated":
         catalog.set_state(result, winner.state)
     return result
 
 
-def _winner(key, base, ours, theirs, mine: Unit, yours: Unit, before: Unit | None,
+def _merge_lines(base: str, ours: str, theirs: str) -> list[str]:
+    """Comment lines, three-way as a set: a line added on either side is added, a line removed
+    on either side is removed (in our order, then theirs')."""
+    old, mine, yours = set(_lines(base)), _lines(ours), _lines(theirs)
+    return [line for line in dict.fromkeys([*mine, *yours]) if _pick(line in old, line in mine, line in yours)]
+
+
+def _winner(key, ours, theirs, mine: Unit, yours: Unit, before: Unit | None,
             clock: Clock) -> tuple[Unit, str, Alternative | None]:
     """The translation to keep, its side, and the other version when it is lost."""
-    if mine == yours or yours == before:
+    then = before.translation if before is not None else None
+    if mine.translation == yours.translation or yours.translation == then:
         return mine, "ours", None
-    if mine == before:
+    if mine.translation == then:
         return yours, "theirs", None
     if mine.text == yours.text:  # the same text on both sides: the higher state
         return (yours, "theirs", None) if RANK[yours.state] > RANK[mine.state] else (mine, "ours", None)
@@ -402,9 +415,9 @@ def _winner(key, base, ours, theirs, mine: Unit, yours: Unit, before: Unit | Non
     order = ((mine.state in HUMAN, at_ours or 0.0, RANK[mine.state], 0),
              (yours.state in HUMAN, at_theirs or 0.0, RANK[yours.state], 1))  # a tie goes to theirs: already shared
     if order[0] > order[1]:
-        winner, side, loser, loser_entry, at, by = mine, "ours", yours, theirs, at_theirs, by_theirs
+        winner, side, loser, at, by = mine, "ours", yours, at_theirs, by_theirs
     else:
-        winner, side, loser, loser_entry, at, by = yours, "theirs", mine, ours, at_ours, by_ours
+        winner, side, loser, at, by = yours, "theirs", mine, at_ours, by_ours
     text = _plain(loser)
     other = Alternative(by or "another host", at or _now(), loser.state, text) if text else None
     return winner, side, other

@@ -138,6 +138,23 @@ def test_a_source_update_on_one_side_and_a_translation_on_the_other_lose_nothing
     assert gone[SECOND].msgstr == "Llevan tres semanas en las puertas."  # kept, as msgmerge keeps it
 
 
+def test_a_translators_note_and_a_new_text_of_one_entry_are_both_kept(base_text, tmp_path):
+    draft = edit(base_text, {TITLE: ("Parón los Ataques", "fuzzy")})
+    po = pomerge.parse_bytes(draft.encode("utf-8"), "d.po")
+    catalog.set_origin(next(e for e in po if e.msgid == TITLE), "mt apertium")
+    draft = catalog.render(po)
+    ours = edit(draft, {TITLE: ("Paren los ataques", "translated")})  # a volunteer saves: no origin any more
+    po = pomerge.parse_bytes(ours.encode("utf-8"), "o.po")
+    catalog.set_origin(next(e for e in po if e.msgid == TITLE), None)
+    ours = catalog.render(po)
+    theirs = draft.replace("# chorus: mt apertium", "# chorus: mt apertium\n# Harbour is the port of the city")
+    merged, decisions = merge_texts(draft, ours, theirs)
+    title = entries(checked(merged, tmp_path))[TITLE]
+    assert (title.msgstr, catalog.state(title)) == ("Paren los ataques", "translated")
+    assert title.tcomment == "Harbour is the port of the city"  # the note added there; no stale origin
+    assert decisions == []
+
+
 def test_headers_take_the_later_revision(base_text, tmp_path):
     ours = edit(base_text, {TITLE: ("Paren los ataques", "translated")}, "2024-03-03 18:00+0000")
     ours = ours.replace("Last-Translator: Chorus", "Last-Translator: ana")
