@@ -82,7 +82,7 @@ class Alternative:
         'other version by ana, 1970-01-01 00:00 UTC, translated: "Say \\\\"no\\\\""'
         """
         when = dt.datetime.fromtimestamp(self.at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-        author = re.sub(r"[\r\n]+", " ", self.author)
+        author = "".join(" " if not char.isprintable() else char for char in self.author).strip() or "someone"
         escaped = (self.text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                    .replace("\t", "\\t").replace("\r", "\\r"))
         return f'other version by {author}, {when} UTC, {self.state}: "{escaped}"'

@@ -162,7 +162,7 @@ def install(app) -> None:
     root = Path(app.config["CHORUS_PROJECT"])
     syncer = Syncer(root, app.extensions["chorus_store"])
     app.extensions["chorus_sync"] = syncer
-    app.context_processor(lambda: {"sync_status": lambda: _shown_status(root)})
+    app.context_processor(lambda: {"sync_status": _shown_status})
     if not app.config.get("CHORUS_SYNC_THREAD", True):
         return
     try:
@@ -184,9 +184,11 @@ def install(app) -> None:
     syncer.start()
 
 
-def _shown_status(root: Path) -> dict | None:
+def _shown_status() -> dict | None:
+    from . import project as current_project  # the request's project, read once per request
+
     try:
-        project = Project.load(root)
+        project = current_project()
         if gitrepo.settings(project) is None:
             return None
     except ChorusError:
