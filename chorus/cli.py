@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, gitstore
 from .commands import LAZY_COMMANDS
 from .errors import ChorusError
 from .files import storage_message
@@ -167,13 +167,21 @@ def cli():
 @click.option("--langs", required=True, help="Target languages, comma separated: es,fr,de.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Project folder (same as DIRECTORY).")
-def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path | None):
+@click.option("--git", "use_git", is_flag=True, help="Make it a git work tree that syncs with a remote (chorus sync).")
+def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path | None, use_git: bool):
     """Create chorus.toml, source/ and translations/ in DIRECTORY (default: here)."""
     folder = directory or project_dir or Path(".")
     targets = parse_langs(langs)
+    if use_git:
+        gitstore.check_init(folder)  # before anything is written
     project = Project.create(folder, source_lang, targets)
     click.echo(f"Created {project.root / 'chorus.toml'}: {project.config.source_lang} → "
                f"{', '.join(project.config.langs)}")
+    if use_git:
+        from .gitstore import init as init_git
+
+        click.echo(f"Git work tree on branch {init_git(project)}: add a remote (git remote add origin URL), "
+                   "then chorus sync")
     click.echo("Next: chorus add STATEMENT.txt")
 
 
@@ -200,6 +208,7 @@ def add(files: tuple[Path, ...], slug: str | None, deadline: str | None, project
         task = bar.add_task("Ingesting", total=len(files), visible=len(files) > 1)
         added = add_statements(project, list(files), slug, workers=os.cpu_count() or 1,
                                progress=lambda done, _total: bar.update(task, completed=done), deadline=moment)
+    gitstore.note_command(project, "add", [statement.slug for statement in added])
     for statement in added:
         count = len(statement.langs)
         due = f", due {local(moment)}" if moment else ""
@@ -224,6 +233,7 @@ def update(slugs: tuple[str, ...], project: Project):
         return
     before = {plan.slug: _entry_ids(project, plan.slug, plan.langs) for plan in plans}
     apply(project, plans)
+    gitstore.note_command(project, "update", [plan.slug for plan in plans])
     for plan in plans:
         current = {entry.msgid for entry in plan.template}
         old = before[plan.slug]

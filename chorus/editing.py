@@ -286,7 +286,16 @@ class Saved:
     event: int | None  # the history row
 
 
-AFTER_SAVE: list[Callable[[Saved], None]] = []
+def _note_in_git(saved: Saved) -> None:
+    """A project kept in git commits the change with its author (coalesced: :mod:`chorus.gitstore`)."""
+    from .gitstore import note_change
+
+    after = saved.change.after
+    note_change(saved.project, [saved.path], saved.user, f'{after.state} "{after.source}"',
+                segments={after.id: (after.target, after.state)})
+
+
+AFTER_SAVE: list[Callable[[Saved], None]] = [_note_in_git]
 AFTER_COMMENT: list[Callable[["Commented"], None]] = []
 
 

@@ -153,6 +153,9 @@ def run_draft(project: Project, job: str, slug: str) -> None:
         log.exception("drafting %s failed", slug)
         jobs.finish(job, f"drafting failed ({type(error).__name__}); the server's log has the details")
         return
+    from .gitstore import note_command
+
+    note_command(project, "pretranslate", [slug], machine_made=True)
     warnings = {result.lang: result.errors for result in results if result.errors}
     if warnings:
         jobs.progress(job, sum(d for d, _ in detail.values()), sum(t for _, t in detail.values()),

@@ -65,7 +65,7 @@ class CatalogRecord:
 
 
 def segment_id(msgctxt: str | None, msgid: str) -> str:
-    """A segment's id, as the web UI makes it (``webui.segments.segment_id``)."""
+    """A segment's id, as the web UI makes it (``chorus.editing.segment_id``)."""
     return hashlib.sha256(f"{msgctxt or ''}\x04{msgid}".encode("utf-8")).hexdigest()[:12]
 
 

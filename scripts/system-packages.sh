@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages Chorus needs when they are missing (as root), or print the command.
-#   gettext            msgfmt, to check catalogs
+#   gettext            msgfmt, to check catalogs (and merged catalogs, in the git merge driver)
+#   git                projects shared between hosts (chorus sync, chorus init --git)
 #   apertium + pairs   the offline machine translation engine: English to Spanish, Catalan and
 #                      Galician directly, and the pairs that reach French, Portuguese, Italian,
 #                      Occitan, Asturian and Aragonese through Spanish or Catalan (apertium-es-ro
@@ -19,7 +20,7 @@ apertium_pairs=(
   apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish (es-ro: ro→es only)
   apertium-fra-cat apertium-cat-ita apertium-por-cat                # through Catalan
 )
-packages=(gettext apertium "${apertium_pairs[@]}" apertium-apy chromium redis-server)
+packages=(gettext git apertium "${apertium_pairs[@]}" apertium-apy chromium redis-server)
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

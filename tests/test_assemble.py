@@ -162,6 +162,7 @@ def test_markdown_inline_is_rendered_and_raw_html_is_not(tmp_path):
     with catalog.editing(project.catalog_path(slug, "es")) as po:
         for entry in po:
             entry.msgstr = entry.msgid
+            catalog.set_state(entry, "approved")
     page = assemble.render(project, slug, "es", "html")
     assert '<a href="https://example.org/report">our report</a>' in page
     assert "<strong>act</strong>" in page

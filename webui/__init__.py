@@ -74,11 +74,12 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api, auth, dashboard, export, review
+    from . import api, auth, dashboard, export, review, sync
 
     for module in (auth, dashboard, review, api, export):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for session calls (X-CSRFToken)
+    sync.install(app)  # git sync: its thread, /api/sync and the "synced 5 minutes ago" line
 
     _hooks(app)
     _consume(app, project)

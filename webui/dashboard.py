@@ -22,6 +22,7 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from chorus import gitstore
 from chorus.errors import ChorusError
 from chorus.index import ROW_STATES, SORTS, Index, Listing
 from chorus.project import Project, check_slug, normalize_lang
@@ -322,6 +323,8 @@ def receive(project_: Project, data: bytes, suffix: str, slug: str | None, deadl
 
     moment = parse(deadline) if deadline else None
     name = add_text(project_, data, suffix, slug, deadline=moment, filename=filename)
+    gitstore.note_change(project_, [project_.statement_dir(name), project_.source_dir / f"{name}{suffix}"],
+                         current_user.name, f"add {name}")
     try:
         enqueue_draft(project_, name)
     except Exception:  # noqa: BLE001 — the statement is added; `chorus pretranslate` drafts it too

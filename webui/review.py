@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from chorus import editing
 from chorus.records import Refused
 
-from . import actions, extras, project, records
+from . import actions, extras, project, records, sync
 from .errors import CANNOT_WRITE, Unwritable
 
 bp = Blueprint("review", __name__)
@@ -57,11 +57,12 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
     history = records().history(slug, lang)
     claims = records().claimed_by_others(slug, lang, current_user.name)
     can_edit = current_user.can_edit(lang)
+    merged = sync.alternatives(project(), slug, lang)  # versions a git merge kept, offered first
     rows = [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
         "warnings": helpers.warnings(segment.source, segment.target, segment.flags),
-        "suggestions": helpers.suggestions(segment.source) if segment.state != "approved" else [],
+        "suggestions": merged.get(segment.id, []) + (helpers.suggestions(segment.source) if segment.state != "approved" else []),
         "comments": comments.get(segment.id, []),
         "history": history.get(segment.id, []),
         "claimed_by": claims.get(segment.id),

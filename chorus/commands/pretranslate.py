@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import click
 
+from .. import gitstore
 from ..cli import console, progress_bar, project_option
 from ..errors import ChorusError
 from ..project import Project, normalize_lang
@@ -56,6 +57,7 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
 
         results = pretranslate(project, list(slugs), list(langs), engine=engine, force=force, progress=report,
                                redraft_changed=redraft_changed)
+    gitstore.note_command(project, "pretranslate", project.resolve(slugs), machine_made=True)
     for result in results:
         for error in result.errors:
             click.echo(f"chorus: warning: {result.lang}: {error}", err=True)

@@ -45,6 +45,9 @@ def deadline_command(slug: str, when: str | None, clear: bool, project: Project)
         return
     moment = None if clear else parse(when)
     set_deadline(project, slug, moment)
+    from ..gitstore import note_command
+
+    note_command(project, "deadline", [slug])
     click.echo(f"{slug}: due {local(moment)}" if moment else f"{slug}: no deadline")
 
 

@@ -316,6 +316,18 @@ def _append_config(world: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
 
 
+CATALOG = "{project}/translations/" + SLUG
+# Git sync (the world's project does not sync), and the merge driver as git would call it.
+CLI_ROWS.update({
+    "sync: a project that does not sync": Cli(["sync"], "does not sync with git.*chorus init --git"),
+    "sync --status: a project that does not sync": Cli(["sync", "--status"], "does not sync with git"),
+    "merge-driver: missing files": Cli(["merge-driver", "{inputs}/o.po", "{inputs}/a.po", "{inputs}/b.po", "x.po"],
+                                       r"x.po \(base\): cannot read"),
+    "merge-driver: a side that is not a catalog": Cli(["merge-driver", CATALOG + "/fr.po", CATALOG + "/de.po",
+                                                       CATALOG + "/es.po", "es.po"],
+                                                      r"es.po \(theirs\): not a valid PO file", prepare=corrupt_catalog),
+    "merge-driver: missing arguments": Cli(["merge-driver", "{inputs}/o.po"], "Missing argument"),
+})
 
 
 def expand(args: list[str], world: Path) -> list[str]:
@@ -360,6 +372,7 @@ class Web:
     revision: str = "current"  # "current" sends the segment's revision, anything else is sent as is
     prepare: Callable[[Path], None] | None = None
     content_type: str | None = None  # of ``data`` (text/plain unless given)
+    headers: dict | None = None  # sent as well (a webhook's signature)
 
 
 LONG = "x" * 20_001
@@ -606,6 +619,21 @@ WEB_ROWS.update({
                                              form={"event": "x"}),
 })
 
+WEB_ROWS.update({
+    "api sync: not logged in": Web("POST", "/api/sync", 401, "log in", user=None, csrf=False),
+    "api sync status: not logged in": Web("GET", "/api/sync", 401, "log in", user=None),
+    "api sync: a translator": Web("POST", "/api/sync", 403, "only coordinators", user="token:tradu"),
+    "api sync: a project that does not sync": Web("POST", "/api/sync", 404, "does not sync with git",
+                                                  user="token:coord"),
+    "api sync: session without CSRF token": Web("POST", "/api/sync", 400, "csrf", csrf=False, json={}),
+    "api sync: a webhook signed with another secret": Web("POST", "/api/sync", 401, "not signed with this server",
+                                                          user=None, csrf=False, data=b'{"ref": "refs/heads/main"}',
+                                                          content_type="application/json",
+                                                          headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}),
+    "api sync: a GitLab token that is wrong": Web("POST", "/api/sync", 401, "not signed with this server", user=None,
+                                                  csrf=False, json={}, headers={"X-Gitlab-Token": "guess"}),
+})
+
 
 def first_segment(project_dir: Path) -> tuple[str, str]:
     from chorus.editing import load
@@ -645,6 +673,7 @@ def test_bad_web_input_is_refused_cleanly(name, world):
     seg_id, revision = first_segment(world / "project")
     client = client_for(world, row.user)
     headers = bearer(world, row.user) if row.user and row.user.startswith("token:") else {}
+    headers.update(row.headers or {})
     token = csrf_token(client, "/login" if not row.user or row.user.startswith("token:") else "/")
     if row.prepare:
         row.prepare(world)

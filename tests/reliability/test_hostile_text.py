@@ -123,6 +123,7 @@ PAGES = {
 NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JSON like the one above
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
     "api.search", "api.list_jobs", "api.account", "api.segment_history", "api.list_comments",
+    "sync.sync_status",
 }
 
 
