@@ -385,6 +385,8 @@ def _merge_entry(key: Key, sides: _Sides, clock: Clock, decisions: list[Decision
     result.msgstr = won.msgstr
     result.msgstr_plural = dict(won.msgstr_plural)
     notes = _merge_lines(before.note if before else "", mine.note, yours.note)
+    notes += [line for line in dict.fromkeys([*_lines(mine.note), *_lines(yours.note)])
+              if line.startswith(IGNORE_NOTE) and line not in notes]  # a silenced check stays silenced
     alternatives_kept = _merge_alternatives(base, ours, theirs, other, winner)
     result.tcomment = "\n".join([*notes, *(alt.line() for alt in alternatives_kept)])
     catalog.set_origin(result, catalog.origin(won))  # one origin: the kept translation's
@@ -392,6 +394,10 @@ def _merge_entry(key: Key, sides: _Sides, clock: Clock, decisions: list[Decision
     if winner.state != "untranslated":
         catalog.set_state(result, winner.state)
     return result
+
+
+IGNORE_NOTE = f"{catalog.NOTE}ignore "  # a check silenced: kept when either side has it, as the
+# older flag was (gettext tools drop the flag, so a side without it may only have been through one)
 
 
 def _merge_lines(base: str, ours: str, theirs: str) -> list[str]:

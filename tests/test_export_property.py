@@ -241,6 +241,8 @@ def test_identity_rebuilds_rather_than_copies(tmp_path):
     with catalog.editing(project.catalog_path(slug, "en")) as po:
         po.find("Solidarity with the harbour workers!").msgstr = "Solidarity with the HARBOUR workers!"
         po.find("It can afford safe cranes.").msgstr = "It can afford SAFE cranes."
+        for msgid in ("Solidarity with the harbour workers!", "It can afford safe cranes."):
+            catalog.set_state(po.find(msgid), "approved")
     out = assemble.render(project, slug, "en", "txt")
     assert "Solidarity with the HARBOUR workers!\n" in out
     assert "It can afford SAFE cranes." in " ".join(out.split())
@@ -260,6 +262,7 @@ def test_translated_paragraph_is_rewrapped_at_the_source_width(tmp_path, width):
     with catalog.editing(project.catalog_path(slug, "es")) as po:
         for entry in po:
             entry.msgstr = "Apoyamos " + entry.msgid.lower() + " ¡Siempre!"
+            catalog.set_state(entry, "approved")
     lines = assemble.render(project, slug, "es", "txt").split("\n")
     quoted = [line for line in lines if line.startswith(">")]
     assert len(quoted) > 1
