@@ -97,9 +97,9 @@ def project_option(function):
 
 def _tidy(project: Project) -> None:
     """Remove the temp files that killed runs left in the project (only stale ones)."""
-    from .files import project_temp_folders, remove_stale_temps
+    from .files import tidy
 
-    remove_stale_temps(project_temp_folders(project))
+    tidy(project)
 
 
 @functools.lru_cache(maxsize=None)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
@@ -104,11 +105,12 @@ def is_regular(path: Path) -> bool:
 # --- temp files of killed runs ----------------------------------------------------------------
 
 
-def remove_stale_temps(folders: list[Path], now: float | None = None) -> int:
+def remove_stale_temps(folders: list[Path], now: float | None = None, live: set[str] | None = None) -> int:
     """Remove the temp files a killed run left in ``folders`` (not below them); the count.
 
     A temp file is stale when the process named in it is gone, or when it is older than
     :data:`STALE_AFTER` (a process id may have been reused). Other files are never touched.
+    The folders that still hold a live run's temp file are added to ``live``.
     """
     now = time.time() if now is None else now
     removed = 0
@@ -129,6 +131,8 @@ def remove_stale_temps(folders: list[Path], now: float | None = None) -> int:
             if not stat.S_ISREG(info.st_mode):
                 continue
             if _alive(int(match.group(1))) and now - info.st_mtime < STALE_AFTER:
+                if live is not None:
+                    live.add(str(folder))
                 continue
             try:
                 os.unlink(entry.path)
@@ -156,13 +160,50 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def project_temp_folders(project) -> list[Path]:
+def project_temp_folders(project, changed_since: float | None = None) -> list[Path]:
     """The folders where Chorus writes temp files: the project's own, each statement's, the
-    imported TMX files' and the default export folder's languages."""
+    imported TMX files' and the default export folder's languages; with ``changed_since``,
+    only the statement and language folders changed since then (a temp file left in a folder
+    changed the folder)."""
     folders = [project.root, project.source_dir, project.translations_dir]
     for parent in (project.translations_dir, project.root / "localized"):
         try:
-            folders.extend(Path(entry.path) for entry in os.scandir(parent) if entry.is_dir(follow_symlinks=False))
+            with os.scandir(parent) as scan:
+                for entry in scan:
+                    if not entry.is_dir(follow_symlinks=False):
+                        continue
+                    if changed_since is None or entry.stat(follow_symlinks=False).st_mtime >= changed_since:
+                        folders.append(Path(entry.path))
         except OSError:
             continue
     return folders
+
+
+TIDY_STATE = "tidy.json"  # under .chorus/: when the project was last tidied, and where runs were live
+
+
+def tidy(project, now: float | None = None) -> int:
+    """Remove the temp files killed runs left in the project, as every command does first;
+    the count. Only the folders changed since the last tidying are read (and those that held
+    a live run's temp file then), so a project of thousands of statements costs a stat per
+    folder, not a listing; without ``.chorus/tidy.json`` (deleted, or a fresh clone) every
+    folder is read."""
+    state_path = project.root / ".chorus" / TIDY_STATE
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        since, pending = float(state["at"]), [Path(name) for name in state["live"] if isinstance(name, str)]
+    except (OSError, ValueError, KeyError, TypeError):
+        since, pending = None, []
+    started = time.time()
+    live: set[str] = set()
+    folders = list(dict.fromkeys([*project_temp_folders(project, since), *pending]))
+    removed = remove_stale_temps(folders, now, live)
+    try:
+        state_path.parent.mkdir(exist_ok=True)
+        temp = state_path.with_name(f".{TIDY_STATE}.{os.getpid()}-0.tmp")
+        # a second's margin: a folder changed while this ran, or within the file system's time step
+        temp.write_text(json.dumps({"at": started - 1.0, "live": sorted(live)}), encoding="utf-8")
+        os.replace(temp, state_path)
+    except OSError:
+        pass  # read-only storage: the next run reads every folder again
+    return removed

@@ -102,10 +102,10 @@ def _consume(app: Flask, project: Project) -> None:
 def _tidy(project: Project) -> None:
     """Remove the temp files that killed runs left in the project, as every command does first
     (gunicorn starts the app without a command)."""
-    from chorus.files import project_temp_folders, remove_stale_temps
+    from chorus.files import tidy
 
     try:
-        remove_stale_temps(project_temp_folders(project))
+        tidy(project)
     except OSError:  # read-only storage: the server still serves, and says so on a save
         pass
 
