@@ -253,6 +253,18 @@ def segment_history(slug: str, lang: str, seg_id: str):
     return {"events": [event.as_json() for event in records().events(slug, lang, seg_id)]}
 
 
+@bp.get("/statements/<slug>/<lang>/segments/<seg_id>/suggestions")
+@login_required
+def segment_suggestions(slug: str, lang: str, seg_id: str):
+    """Each engine of the language's chain and the memory: ``suggestions``, a list of
+    ``engine``, ``origin``, ``text`` or ``error`` (and for memory ``score``, ``source``,
+    ``slug``); ``refresh=1`` asks the engines again instead of using the cache."""
+    from .suggestions import for_segment
+
+    found = for_segment(slug, lang, seg_id, current_user, refresh=request.args.get("refresh") == "1")
+    return found.as_json()
+
+
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/open")
 @login_required
 def open_segment(slug: str, lang: str, seg_id: str):
