@@ -120,6 +120,16 @@ def list_jobs():
     return {"jobs": [job.as_json() for job in jobs().recent()]}
 
 
+@bp.get("/reports/engines")
+@coordinator_required
+def engines_report():
+    """Drafts per engine and language against the published text (``lang`` to choose):
+    ``engines`` with ``segments``, ``mean_distance``, ``unchanged``, ``waiting``."""
+    from .reports import report_for_request
+
+    return report_for_request().as_json()
+
+
 @bp.route("/account", methods=["GET", "PUT"])
 @login_required
 def account():
