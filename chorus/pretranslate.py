@@ -45,7 +45,7 @@ from .engines import MEMORY, Engine, EngineError, EngineUnavailable
 from .engines.base import Passage, StatementJob
 from .errors import ChorusError
 from .glossary import Glossary, Masked, MaskLost, mask
-from .project import Project
+from .project import TM_FOLDER, Project
 from .text import TextRefused, clean_translation
 
 MACHINE_ORIGINS = ("mt ", "tm ")
@@ -296,9 +296,8 @@ def _may_remember(run: _Run, work: _Work) -> bool:
     and holds nothing translated, and no TMX file was imported. The index is then not read."""
     if not run.complete or work.reviewed:
         return True
-    from .memory import tm_dir
-
-    return tm_dir(run.project).is_dir() and any(tm_dir(run.project).glob("*.tmx"))
+    folder = run.project.translations_dir / TM_FOLDER  # memory.tm_dir, without importing the memory
+    return folder.is_dir() and any(folder.glob("*.tmx"))
 
 
 def _kind(entry: polib.POEntry) -> str:
