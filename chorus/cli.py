@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, gitstore
+from . import __version__
 from .commands import LAZY_COMMANDS
 from .errors import ChorusError
 from .files import storage_message
@@ -173,6 +173,8 @@ def init(directory: Path | None, source_lang: str, langs: str, project_dir: Path
     folder = directory or project_dir or Path(".")
     targets = parse_langs(langs)
     if use_git:
+        from . import gitstore
+
         gitstore.check_init(folder)  # before anything is written
     project = Project.create(folder, source_lang, targets)
     click.echo(f"Created {project.root / 'chorus.toml'}: {project.config.source_lang} → "
@@ -208,6 +210,8 @@ def add(files: tuple[Path, ...], slug: str | None, deadline: str | None, project
         task = bar.add_task("Ingesting", total=len(files), visible=len(files) > 1)
         added = add_statements(project, list(files), slug, workers=os.cpu_count() or 1,
                                progress=lambda done, _total: bar.update(task, completed=done), deadline=moment)
+    from . import gitstore
+
     gitstore.note_command(project, "add", [statement.slug for statement in added])
     for statement in added:
         count = len(statement.langs)
@@ -233,6 +237,8 @@ def update(slugs: tuple[str, ...], project: Project):
         return
     before = {plan.slug: _entry_ids(project, plan.slug, plan.langs) for plan in plans}
     apply(project, plans)
+    from . import gitstore
+
     gitstore.note_command(project, "update", [plan.slug for plan in plans])
     for plan in plans:
         current = {entry.msgid for entry in plan.template}

@@ -320,7 +320,8 @@ class Recorder:
         if before.target == after.target and before.state == after.state:
             return
         self.edit = Edit(self.slug, self.lang, after.id, self.user, self.action, before.target, after.target,
-                         before.state, after.state, time.time(), before.revision, after.revision)
+                         before.state, after.state, time.time(), before.revision, after.revision,
+                         before.origin or "")  # the draft's origin, for chorus report engines
         current: dict[str, str] = {}
 
         def revision_now(segment: str) -> str | None:

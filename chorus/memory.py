@@ -38,11 +38,10 @@ from filelock import FileLock
 from . import catalog, tmx
 from .errors import ChorusError
 from .files import is_regular, read_regular
-from .project import Project, slugify
+from .project import TM_FOLDER, Project, slugify
 from .tmx import MAX_TMX_BYTES, MAX_TMX_DEPTH, match_lang, tmx_lang  # noqa: F401  (the memory's TMX names)
 
 INDEX_VERSION = "2"  # 2: TMX units matched against every project language, with their state
-TM_FOLDER = ".tm"
 TMX_PREFIX = "tmx:"
 USABLE_STATES = ("translated", "approved")
 _WORD = re.compile(r"\w+")

@@ -45,7 +45,8 @@ from .engines import MEMORY, Engine, EngineError, EngineUnavailable
 from .engines.base import Passage, StatementJob
 from .errors import ChorusError
 from .glossary import Glossary, Masked, MaskLost, mask
-from .project import Project
+from .project import TM_FOLDER, Project
+from .text import TextRefused, clean_translation
 
 MACHINE_ORIGINS = ("mt ", "tm ")
 DEFAULT_MEMORY_THRESHOLD = 90
@@ -295,9 +296,8 @@ def _may_remember(run: _Run, work: _Work) -> bool:
     and holds nothing translated, and no TMX file was imported. The index is then not read."""
     if not run.complete or work.reviewed:
         return True
-    from .memory import tm_dir
-
-    return tm_dir(run.project).is_dir() and any(tm_dir(run.project).glob("*.tmx"))
+    folder = run.project.translations_dir / TM_FOLDER  # memory.tm_dir, without importing the memory
+    return folder.is_dir() and any(folder.glob("*.tmx"))
 
 
 def _kind(entry: polib.POEntry) -> str:
@@ -357,7 +357,7 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
             except EngineError as error:
                 failure, outputs = error, error.partial or []
             for text, output in zip(batch, outputs):
-                back[text] = _restored(text, output, masks[text])
+                back[text] = finish_draft(text, output, masks[text])
             ready = {slug for slug, left in waiting.items() if failure or left <= back.keys()}
             for slug in ready:
                 del waiting[slug]
@@ -372,15 +372,26 @@ def _from_engine(engine: Engine, source: str, lang: str, pending: dict[Key, str]
         translated.close()
 
 
-def _restored(text: str, output: str | None, masked: Masked) -> str | None:
-    """An engine's output with the protected parts put back; None when one did not survive."""
+def finish_draft(text: str, output: str | None, masked: Masked | None = None) -> str | None:
+    """An engine's output for ``text`` as a catalog may store it: the protected parts put back
+    (``masked``), then the text policy every entry follows (:func:`chorus.text.clean_translation`:
+    line and page separators become spaces, leading and trailing newlines follow the source).
+    None when a protected part did not survive or the output holds a character no catalog
+    stores (a control character).
+
+    >>> finish_draft("Stop the attacks", "Paren\\u2028los\\vataques")
+    'Paren los ataques'
+    >>> finish_draft("Stop", "Paren\\x07") is None
+    True
+    """
     if not output:
         return None
     if "  " not in text:
         output = _SPACES.sub(" ", output)  # a dropped word leaves two spaces behind
     try:
-        return masked.restore(output)
-    except MaskLost:
+        restored = masked.restore(output) if masked is not None else output
+        return clean_translation(text, restored) or None
+    except (MaskLost, TextRefused):
         return None
 
 
@@ -415,8 +426,11 @@ def _from_statements(engine: Engine, source: str, lang: str, work: _Work, glossa
         ], terms)
         answer = engine.translate_statement(job)
         result.errors.extend(answer.problems)
-        filled = {key: Draft(text, origin) for key, text in answer.drafts.items()
-                  if key in work.pending and text}
+        filled = {}
+        for key, text in answer.drafts.items():
+            draft = finish_draft(work.pending[key], text) if key in work.pending else None
+            if draft:
+                filled[key] = Draft(draft, origin)
         for key in filled:
             del work.pending[key]
         yield filled

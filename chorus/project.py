@@ -22,6 +22,7 @@ from .text import name_problem
 
 CONFIG_NAME = "chorus.toml"
 DEFAULT_CHAIN = ("memory", "apertium")
+TM_FOLDER = ".tm"  # imported TMX files, in translations/ (they travel with the translations)
 SOURCE_SUFFIXES = (".txt", ".md", ".markdown")
 EXPORT_FORMATS = ("txt", "md", "html", "proof")
 

@@ -26,7 +26,7 @@ import tempfile  # noqa: F401 — for the example above
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import database
 
@@ -51,8 +51,10 @@ CREATE TABLE IF NOT EXISTS claims (
     at REAL NOT NULL, PRIMARY KEY (slug, lang, segment, user));
 """
 # Added since the first version; old files get them on first use.
+# ``origin``: where the text a change started from came from (the catalog's ``# chorus:`` note,
+# ``mt apertium``, ``tm 96% other``; "" for none); NULL in rows older than the column.
 _HISTORY_COLUMNS = (("old_revision", "TEXT"), ("new_revision", "TEXT"), ("pending", "INTEGER NOT NULL DEFAULT 0"),
-                    ("old_source", "TEXT"))
+                    ("old_source", "TEXT"), ("origin", "TEXT"))
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -102,11 +104,12 @@ class Event:
     new_state: str
     at: float
     old_source: str | None = None  # for ``source`` events: the sentence before it was edited
+    origin: str | None = None  # where the previous text came from ("" none, None not recorded)
 
     def as_json(self) -> dict:
         return {"id": self.id, "user": self.user, "action": self.action, "target": self.new_target,
                 "previous_target": self.old_target, "state": self.new_state, "previous_state": self.old_state,
-                "time": iso(self.at), "previous_source": self.old_source}
+                "time": iso(self.at), "previous_source": self.old_source, "previous_origin": self.origin}
 
 
 @dataclass
@@ -126,6 +129,7 @@ class Edit:
     at: float
     old_revision: str = ""
     new_revision: str = ""
+    origin: str = ""  # the catalog's origin note of the old text (``mt apertium``), "" for none
 
 
 class Refused(Exception):
@@ -241,9 +245,11 @@ class Records:
                     db.execute("UPDATE history SET pending = 0 WHERE id = ?", (row_id,))
             return db.execute(
                 "INSERT INTO history (slug, lang, segment, user, action, old_target, new_target, old_state,"
-                " new_state, at, old_revision, new_revision, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                " new_state, at, old_revision, new_revision, pending, origin)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 (edit.slug, edit.lang, edit.segment, edit.user, edit.action, edit.old_target, edit.new_target,
-                 edit.old_state, edit.new_state, edit.at, edit.old_revision, edit.new_revision)).lastrowid
+                 edit.old_state, edit.new_state, edit.at, edit.old_revision, edit.new_revision,
+                 edit.origin or "")).lastrowid
 
     def confirm(self, row_id: int, edit: Edit) -> None:
         """The catalog holds the edit: the history row stands, and the user's claim ends."""
@@ -257,12 +263,12 @@ class Records:
         with self._shared.transaction() as db:
             db.execute("DELETE FROM history WHERE id = ? AND pending = 1", (row_id,))
 
-    _EVENT = "SELECT id, user, action, old_target, new_target, old_state, new_state, at, old_source FROM history"
+    _EVENT = "SELECT id, user, action, old_target, new_target, old_state, new_state, at, old_source, origin FROM history"
 
     def history(self, slug: str, lang: str) -> dict[str, list[Event]]:
         """Segment id → its events, newest first (rows still pending are not shown)."""
         rows = self._db().execute(
-            "SELECT segment, id, user, action, old_target, new_target, old_state, new_state, at, old_source"
+            "SELECT segment, id, user, action, old_target, new_target, old_state, new_state, at, old_source, origin"
             " FROM history WHERE slug = ? AND lang = ? AND pending = 0 ORDER BY id DESC", (slug, lang)).fetchall()
         found: dict[str, list[Event]] = {}
         for segment, *rest in rows:
@@ -274,6 +280,18 @@ class Records:
         rows = self._db().execute(f"{self._EVENT} WHERE slug = ? AND lang = ? AND segment = ? AND pending = 0"
                                   " ORDER BY id DESC", (slug, lang, segment)).fetchall()
         return [Event(*row) for row in rows]
+
+    def timeline(self, langs: list[str] | None = None) -> Iterator[tuple[str, str, str, Event]]:
+        """Every settled event of the project, oldest first: (statement, language, segment, event);
+        ``langs`` keeps those languages only."""
+        query = ("SELECT slug, lang, segment, id, user, action, old_target, new_target, old_state, new_state, at,"
+                 " old_source, origin FROM history WHERE pending = 0")
+        params: list[str] = []
+        if langs:
+            query += f" AND lang IN ({', '.join('?' for _ in langs)})"
+            params.extend(langs)
+        for slug, lang, segment, *rest in self._db().execute(query + " ORDER BY id", params):
+            yield slug, lang, segment, Event(*rest)
 
     def follow(self, slug: str, lang: str, links: dict[str, tuple[str, str, str, str]], user: str) -> int:
         """Move the comments and history of segments whose source sentence was edited to their

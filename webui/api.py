@@ -120,6 +120,16 @@ def list_jobs():
     return {"jobs": [job.as_json() for job in jobs().recent()]}
 
 
+@bp.get("/reports/engines")
+@coordinator_required
+def engines_report():
+    """Drafts per engine and language against the published text (``lang`` to choose):
+    ``engines`` with ``segments``, ``mean_distance``, ``unchanged``, ``waiting``."""
+    from .reports import report_for_request
+
+    return report_for_request().as_json()
+
+
 @bp.route("/account", methods=["GET", "PUT"])
 @login_required
 def account():
@@ -251,6 +261,18 @@ def segment_history(slug: str, lang: str, seg_id: str):
     actions.segment(slug, lang, seg_id, current_user)
     lang = actions.norm_lang(lang)
     return {"events": [event.as_json() for event in records().events(slug, lang, seg_id)]}
+
+
+@bp.get("/statements/<slug>/<lang>/segments/<seg_id>/suggestions")
+@login_required
+def segment_suggestions(slug: str, lang: str, seg_id: str):
+    """Each engine of the language's chain and the memory: ``suggestions``, a list of
+    ``engine``, ``origin``, ``text`` or ``error`` (and for memory ``score``, ``source``,
+    ``slug``); ``refresh=1`` asks the engines again instead of using the cache."""
+    from .suggestions import for_segment
+
+    found = for_segment(slug, lang, seg_id, current_user, refresh=request.args.get("refresh") == "1")
+    return found.as_json()
 
 
 @bp.post("/statements/<slug>/<lang>/segments/<seg_id>/open")

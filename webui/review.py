@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from chorus import editing
 from chorus.records import Refused
 
-from . import actions, extras, project, records, sync
+from . import actions, extras, project, records, suggestions, sync
 from .errors import CANNOT_WRITE, Unwritable
 
 bp = Blueprint("review", __name__)
@@ -58,6 +58,8 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
     claims = records().claimed_by_others(slug, lang, current_user.name)
     can_edit = current_user.can_edit(lang)
     merged = sync.alternatives(project(), slug, lang)  # versions a git merge kept, offered first
+    engine_panel, proposed = suggestions.for_page(slug, lang, current_user, shown)  # ?suggest=<id>
+    kept = kept or proposed
     rows = [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
@@ -84,7 +86,7 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
         form=SegmentForm(), conflict=conflict, kept=kept, comment_length=current_app.config["COMMENT_LENGTH"],
         preview=extras.preview(project(), slug, lang, everything),
         statement=statement_summary(project(), current_user, slug),
-        policy=project().config.policy,
+        policy=project().config.policy, engine_panel=engine_panel,
     ), status, headers or {}
 
 

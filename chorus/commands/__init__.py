@@ -14,6 +14,7 @@ LAZY_COMMANDS = {
     "index": "index",
     "merge-driver": "git",
     "pretranslate": "pretranslate",
+    "report": "report",
     "revert": "workflow",
     "search": "index",
     "serve": "serve",

@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import click
 
-from .. import gitstore
 from ..cli import console, progress_bar, project_option
 from ..errors import ChorusError
 from ..project import Project, normalize_lang
@@ -45,18 +44,24 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
     """
     from ..pretranslate import pretranslate
 
-    # The summary table needs rich; import it while the engines work, not after.
-    threading.Thread(target=_import_rich, daemon=True).start()
+    importing: list[threading.Thread] = []
     with progress_bar() as bar:
         tasks: dict[str, int] = {}
 
         def report(lang: str, done: int, total: int) -> None:
+            if done and not importing:
+                # The summary table needs rich: import it while the engine works on the next
+                # statements (the process mostly waits then), not before the first batch is sent.
+                importing.append(threading.Thread(target=_import_rich, daemon=True))
+                importing[0].start()
             if lang not in tasks:
                 tasks[lang] = bar.add_task(f"Drafting {lang}", total=total or None)
             bar.update(tasks[lang], completed=done, total=total)
 
         results = pretranslate(project, list(slugs), list(langs), engine=engine, force=force, progress=report,
                                redraft_changed=redraft_changed)
+    from .. import gitstore
+
     gitstore.note_command(project, "pretranslate", project.resolve(slugs), machine_made=True)
     for result in results:
         for error in result.errors:
@@ -65,8 +70,11 @@ def pretranslate_command(slugs: tuple[str, ...], langs: tuple[str, ...], engine:
 
 
 def _import_rich() -> None:
+    """What the end of the command needs: rich for the table, gitstore to note the change."""
     import rich.console  # noqa: F401
     import rich.table  # noqa: F401
+
+    from .. import gitstore  # noqa: F401
 
 
 def _summary(results) -> None:

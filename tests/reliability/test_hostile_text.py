@@ -117,13 +117,14 @@ PAGES = {
     "search": ("/search?q=stand", [SOURCE, TARGET]),
     "search, matching inside the markup": ("/search?q=alert+script", []),
     "account": ("/account", []),
+    "engines report": ("/reports/engines", []),
 }
 
 
 NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JSON like the one above
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
     "api.search", "api.list_jobs", "api.account", "api.segment_history", "api.list_comments",
-    "sync.sync_status",
+    "sync.sync_status", "api.segment_suggestions", "api.engines_report",
 }
 
 
