@@ -74,10 +74,11 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api, auth, dashboard, export, review, sync
+    from . import api, auth, dashboard, export, finish, live, review, sync
 
-    for module in (auth, dashboard, review, api, export):
+    for module in (auth, dashboard, review, finish, api, export):
         app.register_blueprint(module.bp)
+    live.install(app)  # live updates of the review page (Server-Sent Events)
     csrf.exempt(api.bp)  # the API checks CSRF itself for session calls (X-CSRFToken)
     sync.install(app)  # git sync: its thread, /api/sync and the "synced 5 minutes ago" line
 
