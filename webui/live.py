@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -48,8 +49,11 @@ _open_streams = 0
 
 
 def install(app) -> None:
+    """Defaults for the settings, ``CHORUS_LIVE_STREAMS`` from the environment (gunicorn)."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    if os.environ.get("CHORUS_LIVE_STREAMS", "").isdigit():
+        app.config["LIVE_STREAMS"] = int(os.environ["CHORUS_LIVE_STREAMS"])
     app.register_blueprint(bp)
 
 

@@ -375,8 +375,8 @@
     try { remembered = localStorage.getItem(KEY); } catch (error) { /* storage off: stay closed */ }
     shortcuts.open = remembered === null || remembered === "open";  // open on the first visit only
     try { if (remembered === null) localStorage.setItem(KEY, "closed"); } catch (error) {}
-    shortcuts.addEventListener("toggle", function () {
-      try { localStorage.setItem(KEY, shortcuts.open ? "open" : "closed"); } catch (error) {}
+    shortcuts.querySelector("summary").addEventListener("click", function () {  // the volunteer's choice
+      try { localStorage.setItem(KEY, shortcuts.open ? "closed" : "open"); } catch (error) {}
     });
   }
 
