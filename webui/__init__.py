@@ -4,9 +4,10 @@ One machine::
 
     chorus serve --port 5000
 
-Production, several workers (all share the catalogs' file locks and one SQLite file)::
+Production, several workers (all share the catalogs' file locks and one SQLite file), threaded
+so that the review pages' live-update streams leave threads free (see :mod:`webui.live`)::
 
-    CHORUS_PROJECT=/srv/network gunicorn -w 4 -b 127.0.0.1:8000 "webui:create_app()"
+    CHORUS_PROJECT=/srv/network gunicorn -w 4 -k gthread --threads 32 -b 127.0.0.1:8000 "webui:create_app()"
 """
 
 from __future__ import annotations

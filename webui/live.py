@@ -133,10 +133,15 @@ def stream(slug: str, lang: str):
 
     def generate():
         try:
-            renderer = Renderer(slug, lang, chosen)
-            watch = Watch(project(), records(), slug, lang, since)
+            try:
+                renderer = Renderer(slug, lang, chosen)
+                watch = Watch(project(), records(), slug, lang, since)
+            except (OSError, sqlite3.Error, ChorusError) as error:  # a catalog being repaired: come back later
+                log.warning("live updates of %s/%s: %s", slug, lang, editing.storage_reason(error))
+                yield f"retry: {int(config['LIVE_POLL_SECONDS'] * 1000)}\n\n"
+                return
             if slot:
-                yield f"retry: {2000}\n\n"
+                yield "retry: 2000\n\n"
             else:  # one answer, then the browser comes back later: polling
                 yield f"retry: {int(config['LIVE_POLL_SECONDS'] * 1000)}\n\n"
             yield from _news(renderer, watch, watch.poll())  # what the page missed, then where it stands
