@@ -274,7 +274,7 @@
 
   function applySummary(summary) {
     Object.keys(summary.counts).forEach(function (name) {
-      var count = document.querySelector('[data-count="' + name + '"]');
+      var count = document.querySelector('[data-count="' + name + '"] .n');
       if (count) count.textContent = summary.counts[name];
     });
     var box = document.querySelector('[data-role="finish"]');
