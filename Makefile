@@ -15,7 +15,7 @@ LATEST := .venv-latest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup system bench clean lock test-latest
+.PHONY: run test setup system bench clean lock test-latest screenshots
 
 setup: system $(STAMP)
 	@$(PY) -m compileall -q chorus webui  # byte-code, as pip makes for installed packages
@@ -61,6 +61,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# Pictures of the review page on a laptop and a phone, into docs/ (Debian's Chromium).
+screenshots: setup
+	$(PY) scripts/screenshots.py --out docs
 
 bench: setup
 	@scripts/system-packages.sh --bench

@@ -49,7 +49,12 @@ CREATE INDEX IF NOT EXISTS history_by_catalog ON history (slug, lang);
 CREATE TABLE IF NOT EXISTS claims (
     slug TEXT NOT NULL, lang TEXT NOT NULL, segment TEXT NOT NULL, user TEXT NOT NULL,
     at REAL NOT NULL, PRIMARY KEY (slug, lang, segment, user));
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, slug TEXT NOT NULL, lang TEXT NOT NULL, segment TEXT NOT NULL,
+    kind TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_by_catalog ON changes (slug, lang, id);
 """
+CHANGES_KEPT = 2 * 24 * 3600  # seconds a row of the change feed is kept (a page away longer reloads)
 # Added since the first version; old files get them on first use.
 # ``origin``: where the text a change started from came from (the catalog's ``# chorus:`` note,
 # ``mt apertium``, ``tm 96% other``; "" for none); NULL in rows older than the column.
@@ -207,8 +212,10 @@ class Records:
                 if made >= most:
                     raise Refused(f"you wrote {made} comments in {_span(seconds)}, the most allowed; "
                                   "wait a little", first + seconds - now)
-            return db.execute("INSERT INTO comments (slug, lang, segment, user, text, at) VALUES (?, ?, ?, ?, ?, ?)",
-                              (slug, lang, segment, user, text, now)).lastrowid
+            found = db.execute("INSERT INTO comments (slug, lang, segment, user, text, at) VALUES (?, ?, ?, ?, ?, ?)",
+                               (slug, lang, segment, user, text, now)).lastrowid
+            _changed(db, slug, lang, segment, "comment")
+            return found
 
     def comments(self, slug: str, lang: str) -> dict[str, list[Comment]]:
         """Segment id → its comments, oldest first."""
@@ -257,6 +264,7 @@ class Records:
             db.execute("UPDATE history SET pending = 0 WHERE id = ?", (row_id,))
             db.execute("DELETE FROM claims WHERE slug = ? AND lang = ? AND segment = ? AND user = ?",
                        (edit.slug, edit.lang, edit.segment, edit.user))
+            _changed(db, edit.slug, edit.lang, edit.segment, edit.action)
 
     def discard(self, row_id: int) -> None:
         """The catalog was not written: its history row goes."""
@@ -313,6 +321,7 @@ class Records:
                     "INSERT INTO history (slug, lang, segment, user, action, old_target, new_target, old_state,"
                     " new_state, at, pending, old_source) VALUES (?, ?, ?, ?, 'source', ?, ?, ?, 'fuzzy', ?, 0, ?)",
                     (slug, lang, new_id, user, target, target, state[0] if state else "translated", now, old_source))
+                _changed(db, slug, lang, new_id, "source")
                 moved += 1
         return moved
 
@@ -339,6 +348,40 @@ class Records:
             "SELECT segment, user FROM claims WHERE slug = ? AND lang = ? AND user != ? AND at >= ?"
             " ORDER BY at", (slug, lang, user, time.time() - CLAIM_SECONDS)).fetchall()
         return {segment: who for segment, who in rows}
+
+
+    # --- the change feed ---------------------------------------------------------------------
+    def last_change(self) -> int:
+        """The id of the newest row of the change feed (0 when there is none): a page made now
+        has seen everything up to it."""
+        return self._db().execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+
+    def changes_since(self, slug: str, lang: str, after: int) -> list[tuple[int, str, str]]:
+        """(id, segment, kind) of the changes to ``slug``/``lang`` after feed id ``after``, oldest
+        first: ``edit``, ``approve``, ``revert``, ``comment``, ``source``. The ids only grow
+        (SQLite's AUTOINCREMENT, given out in the write's own transaction), so a reader that
+        remembers the last id it saw misses nothing, whichever process wrote."""
+        return self._db().execute("SELECT id, segment, kind FROM changes WHERE slug = ? AND lang = ? AND id > ?"
+                                  " ORDER BY id", (slug, lang, after)).fetchall()
+
+    def claims(self, slug: str, lang: str) -> dict[str, list[str]]:
+        """Segment → who has it open now (everyone, oldest claim first)."""
+        found: dict[str, list[str]] = {}
+        for segment, who in self._db().execute(
+                "SELECT segment, user FROM claims WHERE slug = ? AND lang = ? AND at >= ? ORDER BY at",
+                (slug, lang, time.time() - CLAIM_SECONDS)):
+            found.setdefault(segment, []).append(who)
+        return found
+
+
+def _changed(db: sqlite3.Connection, slug: str, lang: str, segment: str, kind: str) -> None:
+    """Note a change in the feed (in the caller's transaction); rows older than
+    :data:`CHANGES_KEPT` go now and then."""
+    now = time.time()
+    row = db.execute("INSERT INTO changes (slug, lang, segment, kind, at) VALUES (?, ?, ?, ?, ?)",
+                     (slug, lang, segment, kind, now)).lastrowid
+    if row % 500 == 0:
+        db.execute("DELETE FROM changes WHERE at < ?", (now - CHANGES_KEPT,))
 
 
 def _span(seconds: float) -> str:

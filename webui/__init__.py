@@ -4,9 +4,10 @@ One machine::
 
     chorus serve --port 5000
 
-Production, several workers (all share the catalogs' file locks and one SQLite file)::
+Production, several workers (all share the catalogs' file locks and one SQLite file), threaded
+so that the review pages' live-update streams leave threads free (see :mod:`webui.live`)::
 
-    CHORUS_PROJECT=/srv/network gunicorn -w 4 -b 127.0.0.1:8000 "webui:create_app()"
+    CHORUS_PROJECT=/srv/network gunicorn -w 4 -k gthread --threads 32 -b 127.0.0.1:8000 "webui:create_app()"
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import api, auth, dashboard, export, reports, review, sync
+    from . import api, auth, dashboard, export, finish, live, reports, review, sync
 
-    for module in (auth, dashboard, review, api, export, reports):
+    for module in (auth, dashboard, review, finish, api, export, reports):
         app.register_blueprint(module.bp)
+    live.install(app)  # live updates of the review page (Server-Sent Events)
     csrf.exempt(api.bp)  # the API checks CSRF itself for session calls (X-CSRFToken)
     sync.install(app)  # git sync: its thread, /api/sync and the "synced 5 minutes ago" line
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from chorus import editing
 from chorus.records import Refused
 
-from . import actions, extras, project, records, suggestions, sync
+from . import actions, extras, finish, project, records, suggestions, sync
 from .errors import CANNOT_WRITE, Unwritable
 
 bp = Blueprint("review", __name__)
@@ -44,23 +44,13 @@ def _filter_name() -> str:
     return name if name in editing.FILTERS else "all"
 
 
-@bp.route("/review/<slug>/<lang>")
-@login_required
-def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, kept: dict | None = None,
-         headers: dict | None = None):
-    everything = actions.segments(slug, lang, current_user)
-    lang = actions.norm_lang(lang)
-    chosen = _filter_name()
-    shown = [segment for segment in everything if editing.matches(segment, chosen, current_user)]
-    helpers = extras.Helpers.load(project(), slug, lang)
+def build_rows(slug: str, lang: str, shown, helpers: "extras.Helpers") -> list[dict]:
+    """What the page shows for each segment of ``shown`` (looked up for the current user)."""
     comments = records().comments(slug, lang)
     history = records().history(slug, lang)
     claims = records().claimed_by_others(slug, lang, current_user.name)
-    can_edit = current_user.can_edit(lang)
     merged = sync.alternatives(project(), slug, lang)  # versions a git merge kept, offered first
-    engine_panel, proposed = suggestions.for_page(slug, lang, current_user, shown)  # ?suggest=<id>
-    kept = kept or proposed
-    rows = [{
+    return [{
         "segment": segment,
         "terms": helpers.terms(segment.source),
         "warnings": helpers.warnings(segment.source, segment.target, segment.flags),
@@ -74,20 +64,53 @@ def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, 
         "source_changes": {event.id: extras.diff_html(event.old_source, segment.source)
                            for event in history.get(segment.id, []) if event.old_source},
     } for segment in shown]
-    counts = {name: sum(1 for s in everything if editing.matches(s, name, current_user)) for name in editing.FILTERS}
-    from .dashboard import statement_summary
 
-    return render_template(
-        "review.html", slug=slug, lang=lang, html_lang=html_lang(lang), direction=text_direction(lang),
+
+def common_context(slug: str, lang: str, chosen: str) -> dict:
+    """What the page and each row rendered alone (for a live update) share."""
+    return dict(
+        slug=slug, lang=lang, html_lang=html_lang(lang), direction=text_direction(lang),
         source_lang=html_lang(project().config.source_lang),
         source_direction=text_direction(project().config.source_lang),
-        rows=rows, filter=chosen, filters=FILTER_LABELS, counts=counts, total=len(everything),
-        can_edit=can_edit, can_approve=current_user.can_approve(lang),
-        form=SegmentForm(), conflict=conflict, kept=kept, comment_length=current_app.config["COMMENT_LENGTH"],
-        preview=extras.preview(project(), slug, lang, everything),
-        statement=statement_summary(project(), current_user, slug),
-        policy=project().config.policy, engine_panel=engine_panel,
+        filter=chosen, can_edit=current_user.can_edit(lang), can_approve=current_user.can_approve(lang),
+        comment_length=current_app.config["COMMENT_LENGTH"], policy=project().config.policy,
+        conflict=None, kept=None, engine_panel=None,
+    )
+
+
+def counts_of(everything, user) -> dict[str, int]:
+    return {name: sum(1 for s in everything if editing.matches(s, name, user)) for name in editing.FILTERS}
+
+
+@bp.route("/review/<slug>/<lang>")
+@login_required
+def page(slug: str, lang: str, conflict: dict | None = None, status: int = 200, kept: dict | None = None,
+         headers: dict | None = None):
+    since = records().last_change()  # before reading: a change made meanwhile is sent again, not lost
+    everything = actions.segments(slug, lang, current_user)
+    lang = actions.norm_lang(lang)
+    chosen = _filter_name()
+    shown = [segment for segment in everything if editing.matches(segment, chosen, current_user)]
+    helpers = extras.Helpers.load(project(), slug, lang)
+    rows = build_rows(slug, lang, shown, helpers)
+    counts = counts_of(everything, current_user)
+    from .dashboard import statement_summary
+
+    statement = statement_summary(project(), current_user, slug)
+    context = common_context(slug, lang, chosen)
+    engine_panel, proposed = suggestions.for_page(slug, lang, current_user, shown)  # ?suggest=<id>
+    context.update(conflict=conflict, kept=kept or proposed, engine_panel=engine_panel)
+    return render_template(
+        "review.html", rows=rows, filters=FILTER_LABELS, counts=counts, total=len(everything),
+        form=SegmentForm(), preview=extras.preview(project(), slug, lang, everything),
+        statement=statement, title=statement_title(statement, slug), since=since,
+        finish=finish.state(slug, lang, everything, counts, current_user), **context,
     ), status, headers or {}
+
+
+def statement_title(statement: dict | None, slug: str) -> str:
+    """The statement's title as the index knows it (the slug when it cannot be read)."""
+    return (statement or {}).get("title") or slug
 
 
 @bp.route("/review/<slug>/<lang>/<seg_id>", methods=["POST"])

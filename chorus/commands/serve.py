@@ -13,7 +13,8 @@ def register(cli) -> None:
     @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
     @project_option
     def serve(host, port, project):
-        """Serve the review web UI (for many volunteers: gunicorn "webui:create_app()")."""
+        """Serve the review web UI, a thread per connection (for many volunteers: gunicorn -k gthread
+        --threads 32 "webui:create_app()")."""
         from werkzeug.serving import make_server
 
         from webui import create_app

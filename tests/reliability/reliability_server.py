@@ -67,6 +67,8 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log: Path | None = None  # the server's standard error goes here when given
+    options: tuple[str, ...] = ()  # more gunicorn options (a worker class, threads)
+    env: dict = field(default_factory=dict)
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log else ""
@@ -84,8 +86,8 @@ class Server:
         self.port = free_port()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "1", "--log-level", "warning", "webui:create_app()"],
-            env={**os.environ, "CHORUS_PROJECT": str(self.project.root)},
+             "--graceful-timeout", "1", "--log-level", "warning", *self.options, "webui:create_app()"],
+            env={**os.environ, "CHORUS_PROJECT": str(self.project.root), **self.env},
             cwd=REPO, stdout=subprocess.DEVNULL, start_new_session=True,
             stderr=self.log.open("ab") if self.log else subprocess.PIPE,
         )

@@ -442,6 +442,11 @@ WEB_ROWS: dict[str, Web] = {
                                            form={"text": "hi"}),
     "review next: unknown statement": Web("GET", "/review/no-such/es/next", 404, "nothing here"),
     "review preview: unknown language": Web("GET", "/review/{slug}/xx/preview", 404, "nothing here"),
+    "live updates: unknown statement": Web("GET", "/review/no-such/es/live", 404, "nothing here"),
+    "live updates: not logged in": Web("GET", "/review/{slug}/es/live", 302, "login", user=None),
+    "live rows: unknown language": Web("GET", "/review/{slug}/xx/rows?ids={seg}", 404, "nothing here"),
+    "finished statement: not ready to publish": Web("GET", "/review/{slug}/es/finished", 409, "not ready to publish"),
+    "finished statement: a translator": Web("GET", "/review/{slug}/es/finished", 403, "may not", user="tradu"),
     # export
     "export: unknown format": Web("GET", "/export/{slug}/es?format=pdf", 404, "nothing here"),
     "export: not reviewed yet": Web("GET", "/export/{slug}/es?format=html", 409, "reviewed|ready|threshold|publish"),

@@ -7,6 +7,8 @@ show it escaped: the raw markup never appears, its escaped form does.
 
 from __future__ import annotations
 
+import json
+
 import re
 
 import pytest
@@ -125,6 +127,8 @@ NOT_PAGES = {  # no volunteer text in them: files, the login form, redirects, JS
     "static", "auth.login", "review.next_segment", "api.next_segment", "api.get_segment", "api.statements",
     "api.search", "api.list_jobs", "api.account", "api.segment_history", "api.list_comments",
     "sync.sync_status", "api.segment_suggestions", "api.engines_report",
+    "finish.download",  # a text file to publish, the translations as written (held back while they add markup)
+    "live.rows", "live.stream",  # JSON and events carrying rows rendered like the review page: tested below
 }
 
 
@@ -139,6 +143,23 @@ def test_hostile_text_is_shown_as_text_on_every_page(world, name):
         assert TARGET in response.get_json()["segments"][0]["target"]  # JSON carries the text as is
         return
     assert_shown_as_text(page, *expected)
+
+
+def test_hostile_text_is_text_in_live_updates(world):
+    """The rows a live update sends are rendered as the review page renders them: escaped."""
+    project, app = world
+    client = logged_in(app, "coord")
+    ids = segment_ids(client, "hostile")
+    rows = client.get(f"/review/hostile/es/rows?ids={','.join(ids)}").get_json()["rows"]
+    assert len(rows) == len(ids)
+    assert_shown_as_text("".join(row["html"] for row in rows), SOURCE, IMAGE, TARGET, COMMENT, USER)
+    stream = client.get("/review/hostile/es/live?since=0")  # the test client is not threaded: one answer
+    assert stream.mimetype == "text/event-stream"
+    events = stream.get_data(as_text=True)
+    assert "event: segment" in events
+    shown = "".join(json.loads(line[len("data: "):])["html"] for line in events.splitlines()
+                    if line.startswith("data: ") and '"html"' in line)
+    assert_shown_as_text(shown, SOURCE, TARGET, COMMENT, USER)
 
 
 def test_every_page_is_in_the_list(world):
