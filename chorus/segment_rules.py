@@ -63,6 +63,8 @@ class Rules:
         self.lean = data.lean
         # Every word a period after which needs thought, lower-case (the quick path's test).
         self.known = frozenset(word.lower() for word in data.abbreviations | data.units)
+        # Every word a period after which the lean path may join, lower-case (its quick test).
+        self.joinable = frozenset(word.lower() for word in data.titles | data.own_titles | data.abbreviations)
         ends = "".join(re.escape(c) for c in ".!?…" + data.terminators)
         # A stop and white space before what may start a sentence, inside one of sentencex's
         # pieces: a stop it passed over.
