@@ -250,12 +250,16 @@ def _starts_sentence(text: str, cut: int, proposed: bool, data: LanguageData) ->
     if mark == "…" or text[stop - 3:stop] == "...":
         if text[stop:stop + 1] == "]":  # "[...]" marks an omission, not an end
             return proposed
+        if data.continues and _word_before(text, stop - (1 if mark == "…" else 3)).lower() in data.continues:
+            return False  # a pause after a preposition: "на... Луганському"
         return not first.islower() if first.isalpha() else proposed
     if mark in data.terminators:
         return mark not in _COMMAS or not _list_item_at(text, nxt, mark)
     if mark != ".":
         return proposed
-    return _period_ends(text, stop - 1, nxt, proposed, data)
+    # A period and a line break: sentencex ends a sentence there after a plain word, but not
+    # inside brackets ("(Impren. \nDisss)"); we do in both.
+    return _period_ends(text, stop - 1, nxt, proposed or "\n" in text[end:cut], data)
 
 
 def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageData) -> bool:
@@ -268,13 +272,22 @@ def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageDat
     if "@" in chunk or "://" in chunk or "www." in chunk:
         return False
     word = text[left:stop - 1]
+    if text[stop - 1] in "!?" and word[-1:].isalpha():
+        return True  # "din România!Acum"
     if len(word) == 1 and word.isupper() and data.starters and _starter_at(text, cut, data):
         return True  # "zmienna A.Zaś to" (but "G.Oueddei", "Є.Бакуліна" are initials)
     unit = word.lstrip("0123456789,.°")
     if (unit.lower() in data.units or unit == word and unit.lower() in data.abbreviations) \
             and (unit != word or _after_number(text, left, data)):
         return True  # "30°C.W skład", "w 1939 r.To był", "XIII—XIX ст.Раніше"
-    return len(word) >= 2 and word.isalpha() and word.islower() and word not in data.abbreviations
+    if len(word) >= 2 and word.isalpha() and word.lower() in data.abbreviations and word not in data.titles \
+            and word.lower() not in data.own_titles and not _acronym_part_at(text, cut):
+        return True  # "douăzeci ian.A durat" (but "Dr.Smith", "Ph.D.")
+    if word[:1].isdigit() and word[-1:].isdigit() and word.strip("0123456789,") == "" \
+            and ("," in word or len(word) >= 4 and not data.ordinal_dot):
+        return True  # "bought 1,000.That is", "in 2024.Then" (but "1.Helado, 2.Carne", "am 3.März")
+    return len(word) >= 2 and word.isalpha() and word.lower() not in data.abbreviations \
+        and (word.islower() or len(word) >= 4 and word[1:].islower())  # "world.Today", "Tuesday.Hr."
 
 
 def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageData) -> bool:
@@ -292,6 +305,11 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     quote = max(token.rfind("'"), token.rfind("’"))
     if 0 <= quote < len(token) - 1 and token[quote + 1].isupper() and not token[:quote].isupper():
         core = token[quote + 1:]  # (but "VÉS-TE'N" is one word)
+    inner = core.rfind(".", 0, len(core) - 1)
+    if inner > 0 and core[inner + 1].isupper():  # "Tuesday.Hr": a sentence ends inside the token
+        at = dot - len(core) + inner + 1
+        if _unspaced_stop(text, at, at, text[at], data):
+            core, start = core[inner + 1:], at
     lead = 0
     while lead < len(core) and not core[lead].isalpha():
         lead += 1
@@ -364,6 +382,11 @@ def _starter_at(text: str, at: int, data: LanguageData) -> bool:
     while end < len(text) and text[end].isalpha():
         end += 1
     return end > at and text[end:end + 1] != "." and text[at:end].lower() in data.starters
+
+
+def _word_before(text: str, end: int) -> str:
+    """The word that ends at ``end``."""
+    return text[text.rfind(" ", 0, end) + 1:end]
 
 
 def _pair(text: str, start: int, word: str) -> str:

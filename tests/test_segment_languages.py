@@ -90,6 +90,15 @@ CASES = [
     ("uk", "Доказом слугував ... «лист дирекції без підпису", ["Доказом слугував ... «лист дирекції без підпису"]),
     ("uk", "Профспілка чекала відповіді\n ...Відповіді не було.",
      ["Профспілка чекала відповіді", "...Відповіді не було."]),
+    # an ellipsis after a preposition is a pause; a period and a line break end a sentence inside
+    # brackets too
+    ("uk", "Ми поїдемо до... Києва, якщо дозволять.", ["Ми поїдемо до... Києва, якщо дозволять."]),
+    ("ca", "(Vam arribar. \nDesprés vam votar.)", ["(Vam arribar.", "Després vam votar.)"]),
+    # stops with no space after a name, an abbreviation or a large number
+    ("ro", "Trăiască România!Mâine votăm.", ["Trăiască România!", "Mâine votăm."]),
+    ("ro", "Greva a început în ian.Mâine votăm.", ["Greva a început în ian.", "Mâine votăm."]),
+    ("es", "Marchamos hasta Madrid.Hoy votamos.", ["Marchamos hasta Madrid.", "Hoy votamos."]),
+    ("es", "Firmaron 1,000.Mañana firmarán más.", ["Firmaron 1,000.", "Mañana firmarán más."]),
     # tags with a region use the language's data
     ("pt-BR", "O Sr. Lima falou. Todos ouviram.", ["O Sr. Lima falou.", "Todos ouviram."]),
 ]

@@ -36,6 +36,7 @@ class LanguageData:
     lean: bool  # sentencex's own rules decide; Chorus joins only after titles and abbreviations
     lower_after_question: bool  # "? " and "! " end a sentence before a lower-case word too
     ordinary: frozenset[str]  # plain words that other splitters' lists take for abbreviations ("dir")
+    continues: frozenset[str]  # prepositions and conjunctions: no sentence ends after one
 
 
 @lru_cache(maxsize=1)
@@ -75,4 +76,5 @@ def language_data(lang: str) -> LanguageData:
         lean=lang in own["lean"],
         lower_after_question=lang in own["lower_after_question"],
         ordinary=ordinary,
+        continues=words("continues", added),
     )
