@@ -36,8 +36,39 @@ from segment_accuracy import load_cases, score  # noqa: E402
 
 PROSE = Path("/usr/share/common-licenses")
 RUNS = 9
+LOSSLESS_ROUNDS = 7  # rounds of 3 passes each, lossless split and sentencex in turn
 TARGET = 0.95  # at least this on each language, and no language below FLOOR
 FLOOR = 0.90
+# Expectations of the public suites that other cases, often of the same suite, contradict: Chorus
+# follows the majority and the language's punctuation, and the case is listed as doubtful.
+DOUBTFUL = {
+    ("ca", "Us explicaré com va anar: »La Maria va engegar el cotxe"):
+        "LanguageTool's Catalan suite cuts after a colon before a quotation here, but keeps "
+        "'Art. 2.1: Són obligats els' whole; the German, Italian, Russian and Spanish suites keep a "
+        "colon before a quotation inside its sentence ('Er sagte: „Hallo', 'Он сказал: «Я очень устал»')",
+    ("es", "Hola, Albert: Me puedes decir tu correo?"):
+        "the same suite keeps 'Art. 2.1: Estarán obligados' and 'mejor: Tom o Mary?' whole: only "
+        "the salutation sets this colon apart, and no rule of punctuation does",
+    ("uk", "елементів множини A. Отже, нехай"):
+        "the same suite cuts 'група В. Усі віруси' (a capital letter and a period before a frequent "
+        "first word); the two differ only in the letter's script, Latin A against Cyrillic В",
+    ("de", "sobald ich es von einem Freunde zurückbekomme …« Er wurde verlegen und schwieg."):
+        "the same suite cuts after an ellipsis before an upper-case word ('Ein Satz... Noch "
+        "einer.'), and so do the Catalan, Spanish, Romanian and Danish suites",
+    ("de", "»Nun also, wie ist's?« fragte Lushin und blickte sie fest an."):
+        "a question in quotes and a lower-case speech tag make one sentence in the Russian, "
+        "Ukrainian and Kazakh suites ('«К чему ты готовишься? – спросила мама'); German writes the "
+        "tag in lower case because the sentence goes on",
+    ("de", "»Nun also, wie ist es?« fragte Lushin und blickte sie fest an."):
+        "as the case above, with 'ist es'",
+}
+# Cases missed for a reason worth saying.
+MISSED = {
+    ("da", "I wasn’t really ... well, what I mean...see . . . what I'm saying, the thing is . . . I didn’t mean it."):
+        "an English sentence of the Danish suite (one of the English Golden Rules, which Chorus passes "
+        "as English): under the Danish rules an ellipsis before an upper-case word ends a sentence, "
+        "as the other suites expect",
+}
 DANISH = ("Jeg", "Hvad", "Hej", "Lad", "De ", "Mit", "Kirke", "Skt", "Hun")  # the Danish suite's Danish
 
 
@@ -51,23 +82,28 @@ def prose_paragraphs() -> list[str]:
     return paragraphs
 
 
-def throughput(split, paragraphs: list[str], runs: int = RUNS) -> tuple[float, float]:
-    """(median, best) MB/s over ``runs`` passes, after one warm-up pass, with the garbage
-    collector paused while timing (as timeit does), so every segmenter is timed the same way."""
+def throughput(split, paragraphs: list[str], runs: int = RUNS) -> tuple[float, float, float]:
+    """(median, best, median of CPU time) MB/s over ``runs`` passes, after one warm-up pass, with
+    the garbage collector paused while timing (as timeit does), so every segmenter is timed the
+    same way. The CPU time of this process leaves out the time other processes of a shared
+    machine held the processor: the wall-clock figures are the target's, the CPU figure says what
+    the code costs."""
     size = sum(len((p if isinstance(p, str) else p[0]).encode("utf-8")) for p in paragraphs)
     for paragraph in paragraphs:
         split(paragraph)
-    times = []
+    times, cpu_times = [], []
     gc.disable()
     try:
         for _ in range(runs):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for paragraph in paragraphs:
                 split(paragraph)
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu_start)
     finally:
         gc.enable()
-    return size / statistics.median(times) / 1e6, size / min(times) / 1e6
+    return (size / statistics.median(times) / 1e6, size / min(times) / 1e6,
+            size / statistics.median(cpu_times) / 1e6)
 
 
 def stripped(pieces) -> list[str]:
@@ -196,7 +232,8 @@ def main() -> None:
         f"{len(rows)} cases in {len(langs)} languages from the public test suites of pySBD, sentencex "
         "and LanguageTool (`bench/segment_cases/`); a case passes when the segments, stripped, are "
         "exactly the expected ones. *dev*: the cases the rules were tuned on; *held-out*: one case in "
-        "four, by a hash of its text, never looked at while tuning. pySBD: only the languages it knows. "
+        "four, by a hash of its text (the rules were first tuned without looking at it; its failures were "
+        "read in a later round, so it is no longer an unseen test). pySBD: only the languages it knows. "
         "ICU: ICU "
         f"{icu.ICU_VERSION}'s sentence break iterator with CLDR's suppressions (`@ss=standard`); "
         "*chorus on icu*: Chorus's rules on ICU's boundaries instead of sentencex's.",
@@ -221,6 +258,16 @@ def main() -> None:
     below_floor = [lang for lang in langs if (c := total(tables["chorus"], lang))[1] and c[0] / c[1] < FLOOR]
     lines += ["", f"Languages under {TARGET:.0%}: {', '.join(low) or 'none'}; under {FLOOR:.0%}: "
               f"{', '.join(below_floor) or 'none'}."]
+    lines += ["", "### Cases Chorus misses", "",
+              "Every case Chorus fails, with what the suite expects; *doubtful*: other cases, often of the "
+              "same suite, expect the opposite.", ""]
+    for _source, lang, text, expected, held in rows:
+        got = segments(text, lang)
+        if got != expected:
+            reason = DOUBTFUL.get((lang, text))
+            lines.append(f"- {lang}{' (held-out)' if held else ''}: `{text!r}`: expected {expected}, "
+                         f"Chorus {got}. " + (f"*Doubtful*: {reason}." if reason else
+                                              f"Missed: {MISSED[lang, text]}." if (lang, text) in MISSED else "Missed."))
 
     golden = {name: sum(1 for text, expected in GOLDEN_EN_RULES if split(text, "en") == expected)
               for name, split in {**SEGMENTERS, "chorus, full rules": chorus_full_rules}.items()}
@@ -243,7 +290,15 @@ def main() -> None:
         "pysbd": throughput(lambda t: pysbd_split(t, "en"), sample, runs=3),
         "icu": throughput(lambda t: icu_split(t, "en"), paragraphs),
     }
-    lossless = throughput(lambda t: split_sentences(t, "en"), paragraphs)
+    # The lossless split, and sentencex's own split under it, timed pass for pass in turn, so that
+    # both see the same load on a shared machine.
+    lossless_runs, bare_runs = [], []
+    for _ in range(LOSSLESS_ROUNDS):
+        lossless_runs.append(throughput(lambda t: split_sentences(t, "en"), paragraphs, runs=3))
+        bare_runs.append(throughput(lambda t: sentencex.segment("en", t), paragraphs, runs=3))
+    lossless = [statistics.median(run[i] for run in lossless_runs) for i in range(3)]
+    lossless[1] = max(run[1] for run in lossless_runs)
+    bare = [statistics.median(run[i] for run in bare_runs) for i in range(3)]
     size = sum(len(p.encode()) for p in paragraphs) / 1e6
     lines += [
         "",
@@ -253,18 +308,19 @@ def main() -> None:
         f"median and best of {RUNS} passes after a warm-up pass, garbage collector paused while timing "
         "(pySBD: 3 passes over a twentieth of the paragraphs).",
         "",
-        "| segmenter | MB/s (median) | MB/s (best) | median speed vs sentencex |",
-        "|---|---|---|---|",
+        "| segmenter | MB/s (median) | MB/s (best) | MB/s (CPU time, median) | median speed vs sentencex |",
+        "|---|---|---|---|---|",
     ]
     base = speeds["sentencex"][0]
-    for name, (median, best) in speeds.items():
-        lines.append(f"| {name} | {median:.1f} | {best:.1f} | {median / base:.2f}× |")
+    for name, (median, best, cpu) in speeds.items():
+        lines.append(f"| {name} | {median:.1f} | {best:.1f} | {cpu:.1f} | {median / base:.2f}× |")
     multilingual = [(text, lang) for _, lang, text, _, _ in rows if lang != "en"]
     mixed = {name: throughput(lambda item, split=split: split(item[0], item[1]), multilingual)
              for name, split in (("chorus", segments), ("sentencex", sentencex_split))}
     targets = [
         ("48/48 English Golden Rules", golden["chorus"] == len(GOLDEN_EN_RULES)),
         ("at least 50 MB/s (median)", speeds["chorus"][0] >= 50),
+        ("lossless split at least 50 MB/s (median)", lossless[0] >= 50),
         (f"at least {TARGET:.0%} on every language", not low),
         (f"no language under {FLOOR:.0%}", not below_floor),
     ]
@@ -272,8 +328,13 @@ def main() -> None:
               f"the data): chorus {mixed['chorus'][0]:.2f} MB/s median, sentencex {mixed['sentencex'][0]:.2f} "
               f"({mixed['chorus'][0] / mixed['sentencex'][0]:.2f}×; short texts, and sentencex takes some "
               "0.5 ms a call in Catalan and Danish)."]
-    lines += ["", f"Lossless split (`split_sentences`, what ingest uses): {lossless[0]:.1f} MB/s median, "
-              f"{lossless[1]:.1f} MB/s best.",
+    lines += ["", f"Lossless split (`split_sentences`, what ingest uses), {LOSSLESS_ROUNDS} rounds of 3 passes in "
+              f"turn with sentencex's own `segment` (no stripping): {lossless[0]:.1f} MB/s median, "
+              f"{lossless[1]:.1f} MB/s best, {lossless[2]:.1f} MB/s of CPU time (median of the rounds' "
+              f"medians); sentencex's `segment` {bare[0]:.1f} median, {bare[1]:.1f} best, {bare[2]:.1f} of "
+              f"CPU time. The split takes {bare[2] / lossless[2]:.2f}× sentencex's CPU time: sentencex "
+              f"itself is {100 * lossless[2] / bare[2]:.0f}% of it, Chorus's corrections and the Python "
+              "calls around them the rest.",
               "Targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in targets) + "."]
     report = "\n".join(lines) + "\n"
     print(report)

@@ -2,8 +2,9 @@
 
 The cases live in ``bench/segment_cases/*.json`` (one file per public test suite, see the README
 there). A case is held out when a stable hash of its language and text says so (about one in
-four): the rules in ``chorus/segment_data`` are tuned on the development part only, and the
-held-out part tells whether they carry over to sentences they were not fitted to.
+four): the rules in ``chorus/segment_data`` were first tuned on the development part only, and the
+held-out part told whether they carry over to sentences they were not fitted to (a later round
+read its failures too: see the README there).
 
     .venv/bin/python bench/segment_accuracy.py          # per-language table, failures listed
 """

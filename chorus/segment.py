@@ -41,8 +41,7 @@ from functools import lru_cache
 
 import sentencex
 
-from chorus.segment_data import LanguageData
-from chorus.segment_rules import decide, plain_cuts, rules_for
+from chorus.segment_rules import Rules, decide, plain_cuts, rules_for
 
 _LIST_MARKER = re.compile(r"(?:[•⁃\-*]\s*)?(\d{1,3}|[a-zA-Z])(\.\)|\.|\))\s")
 _MARKER_ONLY = re.compile(r"(?:[•⁃\-*]\s*)?(?:\d{1,3}|[a-zA-Z])[.)]{1,2}\s*")
@@ -88,7 +87,7 @@ def _split_item(text: str, lang: str) -> list[str]:
                                                  and text.find(". ", 0, len(text) - 2) < 0):
         return [text]  # one sentence by sentencex, and no stop inside that it passed over
     if rules.lean:  # sentencex decides; Chorus joins after titles and abbreviations
-        pieces = _correct_boundaries(pieces, rules.data)
+        pieces = _correct_boundaries(pieces, rules)
     else:
         cuts = None if len(pieces) > 1 and plain_cuts(text, pieces, rules) else decide(text, pieces, rules)
         if cuts is None:  # sentencex's cuts stand: only a lone list marker may need joining
@@ -99,8 +98,7 @@ def _split_item(text: str, lang: str) -> list[str]:
         else:
             pieces = [text]
     # The rarer corrections run only when a quick scan says they could apply.
-    if "(" in text and (text[:1] == "(" or ". (" in text or "? (" in text or "! (" in text
-                        or "\n(" in text):  # a sentence may open with a parenthesis
+    if "(" in text and _opens_with_parenthesis(text):
         pieces = _split_after_parenthesis(pieces)
     if ". . ." in text:
         pieces = _move_spaced_ellipsis(pieces)
@@ -146,15 +144,25 @@ def _rebuild_from_offsets(text: str, bounds: list[dict]) -> list[str]:
     return [text[a:b] for a, b in zip(edges, edges[1:]) if b > a]
 
 
-def _correct_boundaries(pieces: list[str], data: LanguageData | None = None) -> list[str]:
-    """Join pieces cut after a lone list marker (and, given a language's data, after one of its
+def _opens_with_parenthesis(text: str) -> bool:
+    """A parenthesis at the start of the text, a line or a sentence: '. (', '? (', '! (', '\\n('."""
+    at = text.find("(")
+    while at >= 0:
+        if at == 0 or text[at - 1] == "\n" or text[at - 2:at] in (". ", "? ", "! "):
+            return True
+        at = text.find("(", at + 1)
+    return False
+
+
+def _correct_boundaries(pieces: list[str], rules: Rules | None = None) -> list[str]:
+    """Join pieces cut after a lone list marker (and, given a language's rules, after one of its
     titles, or before a lower-case word or a number after one of its abbreviations), and move
     closing markup ('**Berlin.** We') to the sentence it closes."""
     merged = [pieces[0]]
     for piece in pieces[1:]:
         previous = merged[-1]
-        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or data is not None and (
-                previous.rstrip()[-1:] == "." and _ends_in_abbreviation(previous, piece, data)):
+        if len(previous) <= 8 and _MARKER_ONLY.fullmatch(previous) or rules is not None and (
+                _ends_in_abbreviation(previous, piece, rules)):
             merged[-1] = previous + piece
             continue
         if piece[0] in _CLOSERS and previous[-1:] in _SENTENCE_END:
@@ -168,16 +176,26 @@ def _correct_boundaries(pieces: list[str], data: LanguageData | None = None) -> 
     return merged
 
 
-def _ends_in_abbreviation(previous: str, piece: str, data: LanguageData) -> bool:
+def _ends_in_abbreviation(previous: str, piece: str, rules: Rules) -> bool:
     """The lean path's test: 'Ft. Worth' (a title), 'bn. was' (an abbreviation before a
-    lower-case word or a number)."""
+    lower-case word or a number). Most periods follow a plain word and are let go after a few
+    string operations."""
     stripped = previous.rstrip()
-    if len(stripped) > 7 and stripped[-8:-1].isalpha():  # too long a word
+    if stripped[-1:] != ".":
         return False
-    word = stripped[max(stripped.rfind(" "), stripped.rfind("("), stripped.rfind("\n")) + 1:-1]
-    if not word.isalpha():
+    word = stripped[-9:-1].rpartition(" ")[2]  # a word of up to 6 letters, whole
+    if len(word) > 6 or not word.isalpha():
+        if "(" not in word and "\n" not in word:
+            return False  # too long a word, or not a word
+        word = word.rpartition("(")[2].rpartition("\n")[2]
+        if len(word) > 6 or not word.isalpha():
+            return False
+    if len(word) > 1 and word.lower() not in rules.joinable:
         return False
-    first = piece.lstrip()[:1]
+    data = rules.data
+    first = piece[:1]
+    if first.isspace():
+        first = piece.lstrip()[:1]
     if len(word) > 1 and (word in data.titles or word.lower() in data.own_titles):
         return bool(first)  # (initials are sentencex's to judge: "you and I. Did you")
     return (first.islower() or first.isdigit()) and (

@@ -40,6 +40,13 @@ _TOKEN_STOP = frozenset(" \t\n\r\u00a0\u202f([{\"«„“‘»")
 _NOT_STARTS = frozenset(",;:)]}%")
 _ROMAN = frozenset("IVXLC")
 _NUMBER_ENDS = frozenset("0123456789°")
+_ROMAN_RANGE = frozenset("IVXLCDM-–—")  # "XIII—XIX ст."
+_OPENING_QUOTES = frozenset("«„“‚‘")
+_DASHES = frozenset("-–—")
+_COMMAS = frozenset("،")  # commas that end a sentence, except between the items of a list
+_WORD_JOINERS = str.maketrans("", "", "-'’")
+# A line that opens with an ellipsis glued to a word: "стрільбу\n ...Після перемоги".
+_LINE_ELLIPSIS = re.compile(r"\n[ \t]*(?=(?:\.\.\.|…)[^\W\d_])")
 
 
 @lru_cache(maxsize=64)
@@ -56,6 +63,8 @@ class Rules:
         self.lean = data.lean
         # Every word a period after which needs thought, lower-case (the quick path's test).
         self.known = frozenset(word.lower() for word in data.abbreviations | data.units)
+        # Every word a period after which the lean path may join, lower-case (its quick test).
+        self.joinable = frozenset(word.lower() for word in data.titles | data.own_titles | data.abbreviations)
         ends = "".join(re.escape(c) for c in ".!?…" + data.terminators)
         # A stop and white space before what may start a sentence, inside one of sentencex's
         # pieces: a stop it passed over.
@@ -65,14 +74,16 @@ class Rules:
         # finds these in English itself (the Golden Rules show it), so English skips the scan.
         self.unspaced = None if lang == "en" else re.compile(r"[.!?](?=[^\W\d_])")
 
-
-
     def quick(self, text: str) -> bool:
         """No ellipsis, no period before a closing quote or bracket, no stop of the language's
         own, no stop between two words: only ". ", "! " and "? " can end a sentence in ``text``."""
         if "…" in text or any(stop in text for stop in _CLOSED_PERIODS):
             return False
         if self.data.terminators and any(mark in text for mark in self.data.terminators):
+            return False
+        if self.data.lower_after_question and ("? " in text or "! " in text):
+            return False
+        if "\n" in text and _LINE_ELLIPSIS.search(text):
             return False
         return self.unspaced is None or not self.unspaced.search(text)
 
@@ -141,6 +152,10 @@ def decide(text: str, pieces: list[str], rules: Rules) -> list[int] | None:
     if text.count(". ") > sum(text.startswith(". ", cut - 2) for cut in edges) + text.endswith(". ") \
             or not rules.quick(text):
         cuts = sorted(set(cuts).union(_inner_cuts(text, pieces, rules)))
+    if "\n" in text and _LINE_ELLIPSIS.search(text):
+        cuts = sorted(set(cuts).union(
+            match.end() for match in _LINE_ELLIPSIS.finditer(text)
+            if text[match.end() + (1 if text[match.end()] == "…" else 3)].isupper()))
     if rules.unspaced is not None and rules.unspaced.search(text):
         cuts = sorted(set(cuts).union(
             match.end() for match in rules.unspaced.finditer(text)
@@ -162,7 +177,12 @@ def _inner_cuts(text: str, pieces: list[str], rules: Rules) -> list[int]:
 
 def _normalize_cut(text: str, cut: int) -> int:
     """Move a cut past closing markup that belongs to the sentence before ('**Berlin.**' + ' We')
-    and past white space."""
+    and past white space; and back before an opening quote that sentencex cut after ('«витяг').
+    """
+    if text[cut - 1] in _OPENING_QUOTES and text[cut].isalpha():
+        while text[cut - 1] in _OPENING_QUOTES:
+            cut -= 1
+        return cut
     if text[cut] not in _MOVABLE:
         return cut
     while cut < len(text) and text[cut] in _TRAILING and text[cut - 1] in _STOPS:
@@ -222,15 +242,24 @@ def _starts_sentence(text: str, cut: int, proposed: bool, data: LanguageData) ->
         return False
     if not spaced:
         return _unspaced_stop(text, stop, cut, first, data) if mark in ".!?" else proposed
+    if mark in "!?":
+        if text[cut] in _DASHES and _lower_after_dash(text, cut):
+            return False  # direct speech goes on: '«Га?» — відповів хлопець'
+        if first.islower() and data.lower_after_question:
+            return True
     if mark == "…" or text[stop - 3:stop] == "...":
         if text[stop:stop + 1] == "]":  # "[...]" marks an omission, not an end
             return proposed
+        if data.continues and _word_before(text, stop - (1 if mark == "…" else 3)).lower() in data.continues:
+            return False  # a pause after a preposition: "на... Луганському"
         return not first.islower() if first.isalpha() else proposed
     if mark in data.terminators:
-        return True
+        return mark not in _COMMAS or not _list_item_at(text, nxt, mark)
     if mark != ".":
         return proposed
-    return _period_ends(text, stop - 1, nxt, proposed, data)
+    # A period and a line break: sentencex ends a sentence there after a plain word, but not
+    # inside brackets ("(Impren. \nDisss)"); we do in both.
+    return _period_ends(text, stop - 1, nxt, proposed or "\n" in text[end:cut], data)
 
 
 def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageData) -> bool:
@@ -243,12 +272,22 @@ def _unspaced_stop(text: str, stop: int, cut: int, first: str, data: LanguageDat
     if "@" in chunk or "://" in chunk or "www." in chunk:
         return False
     word = text[left:stop - 1]
+    if text[stop - 1] in "!?" and word[-1:].isalpha():
+        return True  # "din România!Acum"
     if len(word) == 1 and word.isupper() and data.starters and _starter_at(text, cut, data):
         return True  # "zmienna A.Zaś to" (but "G.Oueddei", "Є.Бакуліна" are initials)
     unit = word.lstrip("0123456789,.°")
-    if unit.lower() in data.units and (unit != word or _after_number(text, left)):
-        return True  # "30°C.W skład", "w 1939 r.To był"
-    return len(word) >= 2 and word.isalpha() and word.islower() and word not in data.abbreviations
+    if (unit.lower() in data.units or unit == word and unit.lower() in data.abbreviations) \
+            and (unit != word or _after_number(text, left, data)):
+        return True  # "30°C.W skład", "w 1939 r.To był", "XIII—XIX ст.Раніше"
+    if len(word) >= 2 and word.isalpha() and word.lower() in data.abbreviations and word not in data.titles \
+            and word.lower() not in data.own_titles and not _acronym_part_at(text, cut):
+        return True  # "douăzeci ian.A durat" (but "Dr.Smith", "Ph.D.")
+    if word[:1].isdigit() and word[-1:].isdigit() and word.strip("0123456789,") == "" \
+            and ("," in word or len(word) >= 4 and not data.ordinal_dot):
+        return True  # "bought 1,000.That is", "in 2024.Then" (but "1.Helado, 2.Carne", "am 3.März")
+    return len(word) >= 2 and word.isalpha() and word.lower() not in data.abbreviations \
+        and (word.islower() or len(word) >= 4 and word[1:].islower())  # "world.Today", "Tuesday.Hr."
 
 
 def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageData) -> bool:
@@ -264,12 +303,17 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     # "30°C" -> "C" after a number.
     core = token
     quote = max(token.rfind("'"), token.rfind("’"))
-    if 0 <= quote < len(token) - 1 and token[quote + 1].isupper():
-        core = token[quote + 1:]
+    if 0 <= quote < len(token) - 1 and token[quote + 1].isupper() and not token[:quote].isupper():
+        core = token[quote + 1:]  # (but "VÉS-TE'N" is one word)
+    inner = core.rfind(".", 0, len(core) - 1)
+    if inner > 0 and core[inner + 1].isupper():  # "Tuesday.Hr": a sentence ends inside the token
+        at = dot - len(core) + inner + 1
+        if _unspaced_stop(text, at, at, text[at], data):
+            core, start = core[inner + 1:], at
     lead = 0
     while lead < len(core) and not core[lead].isalpha():
         lead += 1
-    after_number = core[lead - 1:lead] in _NUMBER_ENDS if lead else _after_number(text, start)
+    after_number = core[lead - 1:lead] in _NUMBER_ENDS if lead else _after_number(text, start, data)
     if 0 < lead < len(core) and (core[lead - 1] == "]" or not any(c.isdigit() for c in core[:lead])):
         core = core[lead:]  # "[27]див" keeps its digits out of the way; "1a" stays whole
     elif lead and after_number and core[lead:].lower() in data.units and not text[nxt].islower():
@@ -292,8 +336,8 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
     # An upper-case letter, or a letter of a script without case.
     if word in data.ends or pair in data.ends:
         return True
-    if word in data.units and after_number:
-        return True
+    if after_number and _is_unit(word, data):
+        return True  # "50 m. Deja", "30 м/с. Поїхали", "67 тис. кв. м. У"
     if pair in data.titles:
         return False
     next_is_part = _acronym_part_at(text, nxt)  # "HH." in "DD. HH.", "П." in "І. П."
@@ -311,7 +355,7 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
             return True
         if core in data.titles or word in data.titles or word in data.words:
             return proposed
-        parts = core.split(".")
+        parts = [part.lstrip("-") for part in core.split(".")]  # "Г.-К." (Ганс-Крістіан)
         return not (len(parts) == 2 and all(len(p) == 1 and p.isupper() for p in parts))
     if core.isdigit():
         if data.ordinal_dot and len(core) <= 3 and _free_number(text, start):
@@ -326,6 +370,9 @@ def _period_ends(text: str, dot: int, nxt: int, proposed: bool, data: LanguageDa
             return True
     if word in data.abbreviations or core in data.abbreviations:
         return True
+    if word in data.ordinary or len(core) > 3 and core != core.translate(_WORD_JOINERS) \
+            and core.translate(_WORD_JOINERS).isalpha():
+        return True  # "va dir. A mi" (not "director"), "VÉS-TE'N. A mi" (no initial "N.")
     return proposed
 
 
@@ -335,6 +382,11 @@ def _starter_at(text: str, at: int, data: LanguageData) -> bool:
     while end < len(text) and text[end].isalpha():
         end += 1
     return end > at and text[end:end + 1] != "." and text[at:end].lower() in data.starters
+
+
+def _word_before(text: str, end: int) -> str:
+    """The word that ends at ``end``."""
+    return text[text.rfind(" ", 0, end) + 1:end]
 
 
 def _pair(text: str, start: int, word: str) -> str:
@@ -361,6 +413,27 @@ def _roman_at(text: str, at: int) -> bool:
     return at < end and (end == len(text) or not text[end].isalpha())
 
 
+def _lower_after_dash(text: str, at: int) -> bool:
+    """A dash at ``at`` and then a lower-case word: '— відповів'."""
+    at += 1
+    while at < len(text) and text[at] in _SPACES:
+        at += 1
+    return text[at:at + 1].islower()
+
+
+def _list_item_at(text: str, at: int, mark: str) -> bool:
+    """One word at ``at`` and ``mark`` right after it: an item of a list, as in 'الدم، والقلب،'."""
+    end = at
+    while end < len(text) and not text[end].isspace() and text[end] != mark:
+        end += 1
+    return end > at and text[end:end + 1] == mark
+
+
+def _is_unit(word: str, data: LanguageData) -> bool:
+    """A unit, or units over units ("м/с", "km/h")."""
+    return word in data.units or "/" in word and all(part in data.units for part in word.split("/"))
+
+
 def _after_initial(text: str, start: int) -> bool:
     """The token at ``start`` follows an initial or a short abbreviation ('EE. UU.', 'І. П.')."""
     before = text[max(0, start - 5):start].rstrip()
@@ -370,9 +443,10 @@ def _after_initial(text: str, start: int) -> bool:
     return 2 <= len(last) <= 4 and last[:-1].isalpha() and last[:-1].isupper()
 
 
-def _after_number(text: str, start: int) -> bool:
-    """A number before the token at ``start``, maybe behind a compound unit: "50 m",
-    "0,64 г/куб. дм"."""
+def _after_number(text: str, start: int, data: LanguageData | None = None) -> bool:
+    """A number (or a Roman numeral) before the token at ``start``, maybe behind a compound unit
+    or, given the language's data, abbreviations: "50 m", "0,64 г/куб. дм", "XIX ст",
+    "67 тис. кв. м"."""
     end = start
     while end and text[end - 1].isspace():
         end -= 1
@@ -380,7 +454,12 @@ def _after_number(text: str, start: int) -> bool:
         return True
     unit_start = text.rfind(" ", 0, end) + 1
     unit = text[unit_start:end]
-    return "/" in unit and unit[:1].isalpha() and _after_number(text, unit_start)
+    if unit and _ROMAN_RANGE.issuperset(unit) and unit[0] in _ROMAN_RANGE - _DASHES:
+        return True
+    if "/" in unit and unit[:1].isalpha():
+        return _after_number(text, unit_start, data)
+    return data is not None and unit_start < end and unit.endswith(".") and unit[:-1].isalpha() \
+        and unit[:-1].lower() in data.abbreviations and _after_number(text, unit_start, data)
 
 
 def _free_number(text: str, start: int) -> bool:

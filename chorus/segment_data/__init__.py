@@ -34,6 +34,9 @@ class LanguageData:
     starters: frozenset[str]  # frequent first words of a sentence ("Але", "Zaś", "Hvad")
     own_titles: frozenset[str]  # our titles alone (lower-case), for the lean path
     lean: bool  # sentencex's own rules decide; Chorus joins only after titles and abbreviations
+    lower_after_question: bool  # "? " and "! " end a sentence before a lower-case word too
+    ordinary: frozenset[str]  # plain words that other splitters' lists take for abbreviations ("dir")
+    continues: frozenset[str]  # prepositions and conjunctions: no sentence ends after one
 
 
 @lru_cache(maxsize=1)
@@ -53,15 +56,16 @@ def language_data(lang: str) -> LanguageData:
         return frozenset(word.lower() if lower else word for table in tables for word in table.get(key, ()))
 
     ends = words("ends", common, added)
+    ordinary = words("common", added)  # words of the language that the generated lists hold
     units = words("units", common, added) - words("titles", added)
     # Generated titles and numeric prefixes keep their case (CLDR and Moses match them so);
     # ours are lower-case and match any case.
-    titles = (words("titles", generated, lower=False) | words("titles", common, added)) - ends
-    numeric = words("numeric", generated, lower=False) | words("numeric", added)
+    titles = (words("titles", generated, lower=False) | words("titles", common, added)) - ends - ordinary
+    numeric = (words("numeric", generated, lower=False) | words("numeric", added)) - ordinary
     return LanguageData(
         titles=titles,
         numeric=numeric,
-        abbreviations=titles | numeric | ends | words("abbreviations", common, generated, added),
+        abbreviations=titles | numeric | ends | words("abbreviations", common, generated, added) - ordinary,
         ends=ends,
         units=units,
         ordinal_dot=lang in own["ordinal_dot"],
@@ -70,4 +74,7 @@ def language_data(lang: str) -> LanguageData:
         starters=words("starters", added),
         own_titles=words("titles", common, added),
         lean=lang in own["lean"],
+        lower_after_question=lang in own["lower_after_question"],
+        ordinary=ordinary,
+        continues=words("continues", added),
     )
