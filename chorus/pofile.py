@@ -80,9 +80,15 @@ def decode(data: bytes, name: str | Path = "catalog") -> str:
     return text.replace("\r\n", "\n")
 
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark: msgfmt refuses a catalog that starts with one
+
+
 def parse(data: bytes, name: str | Path = "catalog") -> polib.POFile:
     """A :class:`polib.POFile` from the bytes of a PO or POT file; broken input is a
     :class:`ChorusError` naming ``name`` and the line."""
+    if data.startswith(BOM):
+        raise ChorusError(f"{name}: not a valid PO file (it starts with a byte-order mark, which "
+                          f"gettext does not accept)")
     text = decode(data, name)
     try:
         check_syntax(text)
@@ -199,7 +205,7 @@ def scan(text: str) -> Scanned | None:
     flags, notes, ``msgctxt``, ``msgid``, ``msgstr`` and obsolete lines. Any other line that
     is not a comment sends the file to polib. The first of two equal msgids is kept.
     """
-    text = "\n" + text.lstrip("\ufeff")
+    text = "\n" + text
     if not text.endswith("\n"):
         text += "\n"
     if _PO_OTHER_LINE.search(text):

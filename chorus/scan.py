@@ -213,8 +213,7 @@ def _read_entries(path: Path) -> tuple[dict[str, str], list[tuple], str | None]:
     except OSError as error:
         raise ChorusError(f"{path}: cannot read ({error.strerror or error})") from None
     if data.startswith(codecs.BOM_UTF8):
-        raise ChorusError(f"{path}: not a valid PO file (it starts with a byte-order mark, which "
-                          f"gettext does not accept)")
+        catalog.read(path)  # refuses it, with the same words as everywhere
     if b"msgctxt" not in data and not _UNUSUAL.search(data):
         try:
             text = data.decode("utf-8")

@@ -559,3 +559,16 @@ def test_the_index_reads_a_damaged_catalog_as_catalog_read_does(catalog_text, tm
         if text.rstrip().rsplit("\n", 1)[-1].startswith("#") and found[:-1] == expected:
             return  # polib drops the last entry of a file that ends in comments; the index keeps it
         assert found == expected
+
+
+@pytest.mark.parametrize("reader", ["catalog.read", "catalog.read_states", "index"])
+def test_a_catalog_that_starts_with_a_byte_order_mark_is_refused_everywhere(catalog_text, tmp_path, reader):
+    """msgfmt refuses a UTF-8 byte-order mark; so does every reader of Chorus, with one message
+    (the index's error row offers the command that removes it)."""
+    path = tmp_path / "es.po"
+    path.write_bytes(b"\xef\xbb\xbf" + catalog_text.encode("utf-8"))
+    assert subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True).returncode != 0
+    read = {"catalog.read": catalog.read, "catalog.read_states": catalog.read_states,
+            "index": scan._read_entries}[reader]
+    with pytest.raises(catalog.ChorusError, match="byte-order mark"):
+        read(path)
