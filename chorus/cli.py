@@ -89,17 +89,20 @@ def project_option(function):
     @functools.wraps(function)
     def wrapper(*args, project_dir: Path, **kwargs):
         project = Project.load(project_dir)
-        _tidy(project)
-        return function(*args, project=project, **kwargs)
+        tidied = _tidy(project)
+        result = function(*args, project=project, **kwargs)
+        tidied()  # noted only once the command succeeded: a refused one changes nothing
+        return result
 
     return wrapper
 
 
-def _tidy(project: Project) -> None:
-    """Remove the temp files that killed runs left in the project (only stale ones)."""
-    from .files import tidy
+def _tidy(project: Project):
+    """Remove the temp files that killed runs left in the project (only stale ones); what notes
+    the folders read, for the command to call once it succeeded."""
+    from .files import tidy_then_save
 
-    tidy(project)
+    return tidy_then_save(project)[1]
 
 
 @functools.lru_cache(maxsize=None)

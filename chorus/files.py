@@ -17,6 +17,7 @@ import re
 import stat
 import time
 from pathlib import Path
+from typing import Callable
 
 from .errors import ChorusError
 
@@ -188,6 +189,14 @@ def tidy(project, now: float | None = None) -> int:
     a live run's temp file then), so a project of thousands of statements costs a stat per
     folder, not a listing; without ``.chorus/tidy.json`` (deleted, or a fresh clone) every
     folder is read."""
+    removed, save = tidy_then_save(project, now)
+    save()
+    return removed
+
+
+def tidy_then_save(project, now: float | None = None) -> tuple[int, Callable[[], None]]:
+    """:func:`tidy`, with the note of what was read left to the caller: a command calls it once
+    it has succeeded, so that a refused command changes nothing in the project."""
     state_path = project.root / ".chorus" / TIDY_STATE
     try:
         state = json.loads(state_path.read_text(encoding="utf-8"))
@@ -198,12 +207,15 @@ def tidy(project, now: float | None = None) -> int:
     live: set[str] = set()
     folders = list(dict.fromkeys([*project_temp_folders(project, since), *pending]))
     removed = remove_stale_temps(folders, now, live)
-    try:
-        state_path.parent.mkdir(exist_ok=True)
-        temp = state_path.with_name(f".{TIDY_STATE}.{os.getpid()}-0.tmp")
-        # a second's margin: a folder changed while this ran, or within the file system's time step
-        temp.write_text(json.dumps({"at": started - 1.0, "live": sorted(live)}), encoding="utf-8")
-        os.replace(temp, state_path)
-    except OSError:
-        pass  # read-only storage: the next run reads every folder again
-    return removed
+
+    def save() -> None:
+        try:
+            state_path.parent.mkdir(exist_ok=True)
+            temp = state_path.with_name(f".{TIDY_STATE}.{os.getpid()}-0.tmp")
+            # a second's margin: a folder changed while this ran, or within the file system's time step
+            temp.write_text(json.dumps({"at": started - 1.0, "live": sorted(live)}), encoding="utf-8")
+            os.replace(temp, state_path)
+        except OSError:
+            pass  # read-only storage: the next run reads every folder again
+
+    return removed, save
