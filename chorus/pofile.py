@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import codecs
 import ctypes
-import ctypes.util
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -465,13 +464,29 @@ def _line_breaker():
     return _libunistring_breaker() or _unicode_breaker
 
 
+def _libunistring():
+    """libunistring, by the names Debian and others give it (asking ``ctypes.util.find_library``
+    runs ``ldconfig -p``: a process each time a command first writes a catalog), else as found."""
+    for name in _UNISTRING_NAMES:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    from ctypes.util import find_library
+
+    name = find_library("unistring")
+    return ctypes.CDLL(name) if name else None
+
+
+_UNISTRING_NAMES = ("libunistring.so.5", "libunistring.so.2", "libunistring.dylib")
+
+
 def _libunistring_breaker():
     """Line breaks computed by libunistring's ``ulc_width_linebreaks``, as gettext does."""
-    name = ctypes.util.find_library("unistring")
-    if not name:
-        return None
     try:
-        library = ctypes.CDLL(name)
+        library = _libunistring()
+        if library is None:
+            return None
         function = getattr(library, "ulc_width_linebreaks_v2", None) or library.ulc_width_linebreaks
     except (OSError, AttributeError):
         return None

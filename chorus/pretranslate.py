@@ -45,6 +45,7 @@ from .engines import MEMORY, Engine, EngineError, EngineUnavailable
 from .engines.base import Passage, StatementJob
 from .errors import ChorusError
 from .glossary import Glossary, Masked, MaskLost, mask
+from .prestart import write_plan
 from .project import TM_FOLDER, Project
 from .text import TextRefused, clean_translation
 
@@ -184,10 +185,31 @@ def pretranslate(project: Project, slugs: list[str] | None = None, langs: list[s
                     _warm_up(run, lang, chains[lang])  # it starts (Apertium loads its dictionaries)
                     started = True  # while the catalogs are read
         run.glossary = Glossary.load(project)
-        return [_run_lang(run, chosen, lang, chains[lang]) for lang in targets]
+        results = [_run_lang(run, chosen, lang, chains[lang]) for lang in targets]
+        _plan_next_start(run)
+        return results
     finally:
         for made_engine in run.made.values():
             made_engine.close()
+
+
+def _plan_next_start(run: _Run) -> None:
+    """What the next ``chorus pretranslate`` starts before Chorus is imported
+    (:mod:`chorus.prestart`): per language, the first engine of its chain and its Apertium modes."""
+    from .engines.apertium import ApertiumEngine
+
+    apertium = run.made.get("apertium")
+    if not isinstance(apertium, ApertiumEngine):
+        return
+    project, langs = run.project, {}
+    try:
+        for lang in project.config.langs:
+            first = next((step for step in project.config.chain(lang) if step != MEMORY), "")
+            found = apertium.chain(project.config.source_lang, lang)
+            langs[lang] = (first, list(found.modes) if found else [])
+    except (OSError, ChorusError):
+        return
+    write_plan(str(project.root), str(apertium.modes_dir), langs)
 
 
 def _run_lang(run: _Run, slugs: list[str], lang: str, chain: list[str]) -> LangResult:

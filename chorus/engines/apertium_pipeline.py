@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import selectors
-import signal
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from .. import prestart
 from .base import EngineError, EngineUnavailable
+
 
 class Pipeline:
     """One mode's pipeline in null-flush mode. Batches are sent one after the other, each ended
@@ -26,8 +27,12 @@ class Pipeline:
     def __init__(self, mode_file: Path, name: str, cache_dir: Path | None = None):
         self.name = name
         command = pipeline_command(mode_file, name, cache_dir)
-        self.stderr = tempfile.TemporaryFile()
         self._buffer = bytearray()  # output read but not yet received
+        early = prestart.take(command)  # started by the command before Chorus was imported
+        if early is not None:
+            self.process, self.stderr = early, early.stderr
+            return
+        self.stderr = tempfile.TemporaryFile()
         # $1 is the generator's option (-n: no unknown-word marks), $2 the tagger's (none).
         self.process = subprocess.Popen(["bash", "-c", command, "apertium", "-n", ""],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
@@ -89,12 +94,7 @@ class Pipeline:
     def close(self) -> None:
         """Stop the pipeline at once (it is idle between batches: nothing is lost)."""
         process = self.process
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
+        prestart.kill_group(process)
         for stream in (process.stdin, process.stdout):
             try:
                 stream.close()
@@ -110,18 +110,14 @@ def pipeline_command(mode_file: Path, name: str, cache_dir: Path | None = None) 
     starts its pipelines without asking for it again.
     """
     try:
-        info = mode_file.stat()
+        stamp = prestart.stamp_line(str(mode_file))
     except OSError:
         raise EngineError(f"apertium {name}: no mode file {mode_file}") from None
-    stamp = f"{mode_file.resolve()} {info.st_size} {info.st_mtime_ns}"
     cached = cache_dir / "apertium" / f"{name}.sh" if cache_dir else None
     if cached is not None:
-        try:
-            first, _, command = cached.read_text(encoding="utf-8").partition("\n")
-            if first == f"# {stamp}" and command.strip():
-                return command.strip()
-        except (OSError, UnicodeDecodeError):
-            pass
+        command = prestart.cached_command(str(cached), str(mode_file))
+        if command is not None:
+            return command
     try:
         made = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True, text=True,
                               timeout=30)
@@ -134,7 +130,7 @@ def pipeline_command(mode_file: Path, name: str, cache_dir: Path | None = None) 
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-            temporary.write_text(f"# {stamp}\n{command}\n", encoding="utf-8")
+            temporary.write_text(f"{stamp}\n{command}\n", encoding="utf-8")
             os.replace(temporary, cached)
         except OSError:
             pass  # a cache that cannot be written is only slower
