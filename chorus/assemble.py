@@ -412,8 +412,10 @@ def rebuild(statement: Statement, choose: Callable[[str], Choice]) -> str:
             out.append(dateline_text(part, statement))
         elif not part.translatable:
             out.append(part.source())
+        elif _in_front_matter(part, statement):
+            out.append(front_matter_value(part, block_text(part, choose), statement))
         else:
-            out.append(layout(part, block_text(part, choose), escape=_escaper(part, statement)))
+            out.append(layout(part, block_text(part, choose), escape=_escaper(part)))
     text = "".join(out)
     if statement.markdown and statement.front_end:
         text = _front_matter_lang(text, statement)
@@ -488,17 +490,29 @@ def _underline(block: Block, text: str) -> str:
     return found.group(1) + found.group(2)[0] * max(3, len(text)) + found.group(3)
 
 
-def _escaper(block: Block, statement: Statement) -> Callable[[str], str] | None:
-    """What a translation needs to stay in its syntax: a front-matter value quoted as YAML or
-    TOML wants it, a table cell without a ``|`` of its own."""
-    if block.kind == "table_cell":
-        return markup.table_escape
-    if block.kind not in ("title", "front_matter") or not statement.markdown or block.line > _front_lines(statement):
-        return None
-    quote = block.lead[-1:] if block.lead[-1:] in "\"'" else ""
-    if "=" in block.lead.split(quote or "\0")[0] and ":" not in block.lead:  # TOML: key = "value"
-        return lambda value: markup.toml_value(value, quote)
-    return lambda value: markup.yaml_value(value, quote, block.text)
+def _escaper(block: Block) -> Callable[[str], str] | None:
+    """What a translation needs to stay in its syntax: a table cell without a ``|`` of its own."""
+    return markup.table_escape if block.kind == "table_cell" else None
+
+
+def _in_front_matter(block: Block, statement: Statement) -> bool:
+    return block.kind in ("title", "front_matter") and statement.markdown and block.line <= _front_lines(statement)
+
+
+def front_matter_value(block: Block, text: str, statement: Statement) -> str:
+    """A front-matter field with its translation ``text``, written so that the front matter
+    stays valid: quoted as YAML or TOML needs it (see :func:`chorus.markup.toml_string` and
+    :func:`chorus.markup.yaml_string`); a line of a YAML block scalar re-wrapped under its
+    indentation. Unchanged text is the source's own."""
+    if text == block.text:
+        return block.source()
+    if not block.lead.strip():  # inside a block scalar: the indentation is all the syntax
+        return layout(block, text)
+    quote = block.lead[-1] if block.lead[-1:] in "\"'" else ""
+    key, tail = (block.lead[:-1], block.tail[1:]) if quote else (block.lead, block.tail)
+    if str(statement.document.parts[0]).startswith("+++"):
+        return key + markup.toml_string(text, quote or '"') + tail
+    return key + markup.yaml_string(text, quote, block.text) + tail
 
 
 def _front_lines(statement: Statement) -> int:
@@ -570,22 +584,53 @@ def _with_text_notice(text: str, statement: Statement, unreviewed: int) -> str:
 
 
 def plain_text(statement: Statement, choose: Callable[[str], Choice]) -> str:
-    """A Markdown statement as plain text: front matter, heading marks and inline markup dropped."""
+    """A Markdown statement as plain text: front matter, heading marks and inline markup dropped.
+
+    Footnotes read as a reader of the HTML sees them: a reference is ``[1]``, a footnote's
+    text starts with its ``[1]``; a footnote no reference points to is left out.
+    """
     out: list[str] = []
+    numbers = _note_numbers(statement)
+    skipped = dropped = False
     for kind, part in _visible_blocks(statement):
         if kind == "literal":
-            out.append(part)
+            out.append(part.lstrip("\n") if skipped else part)
+            skipped = False
         elif part.kind == "dateline":
             out.append(dateline_text(part, statement))
+        elif not part.translatable:
+            skipped = dropped = True  # with the blank lines after it
         else:
-            text = _strip_inline(part.expand_links(block_text(part, choose)))
+            text = markup.NOTE_PLACE.sub(f"{_CUT}\\1{_CUT}", block_text(part, choose))
+            text = _strip_inline(part.expand_links(text))
+            text = _NOTE_CUTS.sub(r"[\1]", text)
             lead = part.lead.strip() + " " if part.kind in ("list_item", "quote") else ""
+            if part.kind == "footnote":
+                label = _NOTE_LABEL.match(part.lead)
+                lead = f"[{numbers[label.group(1)]}] " if label and label.group(1) in numbers else ""
             out.append(lead + text)
     body = "".join(out).lstrip("\n")
+    if dropped and body.endswith("\n\n"):  # the last thing in the source was left out
+        body = body.rstrip("\n") + "\n"
     date = _front_date(statement)
     if date and not statement.document.dateline:
         body = format_dateline(date, statement.lang, weekday=False) + "\n\n" + body
     return body
+
+
+_NOTE_CUTS = re.compile("\ue004(\\d+)\ue004")
+_NOTE_LABEL = re.compile(r"[\s>]*\[\^([^\]\s]+)\]:")
+
+
+def _note_numbers(statement: Statement) -> dict[str, int]:
+    """The number a reader sees for each footnote label, from the references' placeholders."""
+    numbers: dict[str, int] = {}
+    for block in statement.document.blocks:
+        for link in block.links:
+            if link.startswith("^"):
+                number, label = link[1:].split(":", 1)
+                numbers.setdefault(label, int(number))
+    return numbers
 
 
 def _strip_inline(text: str) -> str:
@@ -669,9 +714,13 @@ def block_html(statement: Statement, block: Block, choose, marker: Callable[[str
     return "".join(out)
 
 
-_OPEN, _MID, _CLOSE, _CUT = "\ue001", "\ue002", "\ue003", "\ue004"
+_OPEN, _MID, _CLOSE, _CUT, _KIND = "\ue001", "\ue002", "\ue003", "\ue004", "\ue005"
 _SENTINELS = re.compile("\ue001\\d*\ue002|[\ue001-\ue004]")
 _MARKED = re.compile("\ue001(\\d+)\ue002")
+_LINE_KINDS = ("slogan", "signature")  # lines of one Markdown paragraph, each its own element
+_KINDED = re.compile("<p>(\ue005(?:%s)\ue005.*?)</p>" % "|".join(_LINE_KINDS), re.S)
+_KIND_LEFT = re.compile("\ue005\\w*\ue005")
+_LINE_END = re.compile(r"(?:<br />)?\s*\Z")
 
 
 def _markdown_body_html(statement: Statement, choose, marker) -> str:
@@ -699,9 +748,14 @@ def _markdown_body_html(statement: Statement, choose, marker) -> str:
             body.append(part)
         elif part.kind == "dateline":
             body.append(f"{_CUT}dateline{_CUT}")
+        elif not part.translatable:  # an unreferenced footnote: markdown-it leaves it out itself
+            body.append(part.source())
         else:
             has_h1 = has_h1 or part.kind == "title" or (part.kind == "heading" and part.lead.strip() == "#")
-            body.append(layout(part, block_text(part, chosen), escape=_escaper(part, statement)))
+            text = layout(part, block_text(part, chosen), escape=_escaper(part))
+            if part.kind in _LINE_KINDS:  # the line says what it is, through the rendering
+                text = text[: len(part.lead)] + f"{_KIND}{part.kind}{_KIND}" + text[len(part.lead):]
+            body.append(text)
     if statement.front_end and not has_h1:
         out.append(f'<h1 class="title">{html.escape(title_of(statement, choose))}</h1>')
     rendered = _full_markdown().render("".join(body)).strip()
@@ -718,8 +772,17 @@ def _markdown_body_html(statement: Statement, choose, marker) -> str:
 
     rendered = _MARKED.sub(opening, rendered).replace(_CLOSE, "</span>" if marker("", "x").endswith("</span>")
                                                        else "</mark>")
+    rendered = _KIND_LEFT.sub("", _KINDED.sub(_kind_paragraphs, rendered))
     out.append(rendered.replace(_CUT, ""))
     return "\n".join(out)
+
+
+def _kind_paragraphs(match: re.Match) -> str:
+    """A rendered paragraph of slogans or signature lines as one element per line, with the
+    class a plain-text statement's lines get (``<p class="slogan">``)."""
+    pieces = match.group(1).split(_KIND)[1:]  # kind, line, kind, line…
+    return "\n".join(f'<p class="{kind}">{_LINE_END.sub("", line)}</p>'
+                     for kind, line in zip(pieces[::2], pieces[1::2]))
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,10 @@ from .markup import DEFAULT_FIELDS, FRONT_MATTER
 
 KINDS = ("dateline", "title", "heading", "paragraph", "list_item", "quote", "slogan", "signature",
          "front_matter", "table_cell", "footnote", "html")
-NOT_TRANSLATED = ("dateline", "date")
+# A footnote definition no reference points to: markdown-it shows nothing of it, so it is kept
+# in a Markdown export as it stands, never offered for translation, and left out of the others.
+UNREFERENCED_NOTE = "unreferenced_note"
+NOT_TRANSLATED = ("dateline", "date", UNREFERENCED_NOTE)
 
 _LIST_ITEM = re.compile(r"^(\s*)([-*•+]|\d{1,3}[.)])(\s+)(?=\S)")
 _QUOTE_LINE = re.compile(r"^\s*>")
@@ -399,7 +402,11 @@ def _markdown():
     from markdown_it import MarkdownIt  # only Markdown statements need it
     from mdit_py_plugins.footnote import footnote_plugin
 
-    return MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+    md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+    # Footnote definitions stay where they stand in the source, with their lines, referenced
+    # or not (the tail rule would move them to the end and drop the unreferenced ones).
+    md.core.ruler.disable("footnote_tail")
+    return md
 
 
 def _parse_markdown(text: str, lang: str, fields: tuple[str, ...] = DEFAULT_FIELDS) -> list[str | Block]:
@@ -435,11 +442,63 @@ def _has_title(parts: list[str | Block]) -> bool:
 def _front_matter(match: re.Match, lang: str, fields: tuple[str, ...]) -> list[str | Block]:
     toml = markup.is_toml(match)
     parts: list[str | Block] = [match.group(0)[: match.start(1)]]
-    for offset, line in enumerate(match.group(1).split("\n")[:-1], start=2):
-        parts.append(_front_matter_line(line, offset, lang, fields, toml))
+    lines = match.group(1).split("\n")[:-1]
+    index = 0
+    while index < len(lines):
+        scalar = None if toml else _block_scalar(lines, index, fields)
+        if scalar is not None:
+            index, scalar_parts = scalar
+            parts.extend(scalar_parts)
+            continue
+        parts.append(_front_matter_line(lines[index], index + 2, lang, fields, toml))
         parts.append("\n")
+        index += 1
     parts.append(match.group(0)[match.end(1):])
     return parts
+
+
+def _block_scalar(lines: list[str], index: int, fields: tuple[str, ...]) -> tuple[int, list[str | Block]] | None:
+    """A YAML block scalar (``description: |`` or ``>`` and its indented lines) of a field to
+    translate: (index of the line after it, parts). Each paragraph of a folded scalar (``>``)
+    is one block, re-wrapped in translation; a literal scalar (``|``) keeps its line breaks
+    where they mean something (lines that stand on their own are a block each, as in a
+    plain-text statement). None for anything else, and for indentation Chorus would not give
+    back the same (deeper lines, tabs, an explicit indentation digit)."""
+    found = markup.YAML_LINE.match(lines[index])
+    header = markup.BLOCK_SCALAR.fullmatch(found.group(3)) if found and found.group(1) in fields else None
+    if header is None:
+        return None
+    end = index + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t"):
+        end += 1
+    while end > index + 1 and not lines[end - 1].strip():
+        end -= 1
+    body = lines[index + 1: end]
+    content = [line for line in body if line.strip()]
+    if not content:
+        return None
+    indent = re.match(r" *", content[0]).group()
+    if not indent or any(not line.startswith(indent) or line[len(indent)] in " \t" for line in content):
+        return None
+    width = max([50] + [len(line) for line in content])
+    parts: list[str | Block] = [lines[index], "\n"]
+    group: list[str] = []
+    for offset, line in enumerate(body + [""]):
+        if line.strip():
+            group.append(line)
+            continue
+        if group:
+            first = index + 2 + offset - len(group) + 1
+            if header.group(1) == "|" and _line_structured(group, width):
+                blocks = [_block("front_matter", first + n, [item], [indent]) for n, item in enumerate(group)]
+            else:
+                blocks = [_block("front_matter", first, group, [indent] * len(group))]
+            for block in blocks:
+                parts.extend([block, "\n"])
+            group = []
+        if offset < len(body):
+            parts.append(line + "\n")
+    return end, parts
 
 
 def _front_matter_line(line: str, number: int, lang: str, fields: tuple[str, ...], toml: bool) -> str | Block:
@@ -458,8 +517,9 @@ def _front_matter_line(line: str, number: int, lang: str, fields: tuple[str, ...
     if toml and not quote:
         return line  # a number, a date, an array: nothing to translate
     inner = value[1:-1] if quote else value
-    if not inner.strip() or (quote and "\\" in inner) or (not quote and value.startswith(("|", ">", "[", "{"))):
-        return line  # escapes, block scalars and collections stay as they are
+    if not inner.strip() or (quote and "\\" in inner) or (quote == "'" and "'" in inner) \
+            or (not quote and value.startswith(("|", ">", "[", "{"))):
+        return line  # escapes, collections (and block scalars Chorus cannot read) stay as they are
     kind = "title" if key == "title" else "front_matter"
     return Block(kind=kind, line=number, text=inner, lead=key + colon + quote, tail=quote + space)
 
@@ -472,6 +532,7 @@ def _markdown_blocks(body: str, lines: list[str], line_offset: int, lang: str, h
     footnotes = {label: index + 1 for index, label in
                  ((index, item.get("label")) for index, item in env.get("footnotes", {}).get("list", {}).items())
                  if label is not None}
+    unreferenced = {label[1:] for label, number in env.get("footnotes", {}).get("refs", {}).items() if number < 0}
     context = (references, footnotes)
     found, stack = [], []
     content_seen = False
@@ -481,6 +542,15 @@ def _markdown_blocks(body: str, lines: list[str], line_offset: int, lang: str, h
             stack.append(token)
         elif token.nesting == -1:
             stack.pop()
+        if token.type == "footnote_reference_open" and token.meta.get("label") in unreferenced and token.map:
+            start, end = token.map
+            while end > start + 1 and not lines[end - 1].strip():
+                end -= 1
+            found.append((start, end, [Block(kind=UNREFERENCED_NOTE, line=start + line_offset + 1,
+                                             text="\n".join(lines[start:end]))]))
+            continue
+        if any(t.type == "footnote_reference_open" and t.meta.get("label") in unreferenced for t in stack):
+            continue
         if token.type == "tr_open" and token.map and token.map[0] not in rows_done:
             rows_done.add(token.map[0])
             row = _table_row(lines[token.map[0]], token.map[0] + line_offset + 1, context)
@@ -508,20 +578,29 @@ def _markdown_blocks(body: str, lines: list[str], line_offset: int, lang: str, h
         if any(isinstance(p, Block) and p.kind in ("paragraph", "list_item", "quote") for p in parts):
             content_seen = True
         found.append((start, end, parts))
-    if found:
-        last_start, last_end, last_parts = found[-1]
-        blocks = [p for p in last_parts if isinstance(p, Block)]
-        if blocks and blocks[0].kind == "paragraph" and len(found) > 1 and not blocks[0].links:
-            raw = lines[last_start:last_end]
-            if _is_signature(raw) and not any(_LIST_ITEM.match(line) for line in raw):
-                found[-1] = (last_start, last_end, _line_blocks("signature", raw, blocks[0].line))
     found.sort(key=lambda item: item[0])
+    _find_signature(found, lines)
     return found
+
+
+def _find_signature(found: list, lines: list[str]) -> None:
+    """The last paragraph of the body (footnotes below it do not count) is a signature when
+    its lines look like one, as in a plain-text statement."""
+    body = [index for index, (_, _, parts) in enumerate(found)
+            if not any(isinstance(p, Block) and p.kind in ("footnote", UNREFERENCED_NOTE) for p in parts)]
+    if len(body) < 2:
+        return
+    start, end, parts = found[body[-1]]
+    blocks = [p for p in parts if isinstance(p, Block)]
+    if blocks and blocks[0].kind == "paragraph" and not blocks[0].links:
+        raw = lines[start:end]
+        if _is_signature(raw) and not any(_LIST_ITEM.match(line) for line in raw):
+            found[body[-1]] = (start, end, _line_blocks("signature", raw, blocks[0].line))
 
 
 def _markdown_kind(stack) -> str:
     types = [token.type for token in stack]
-    if "footnote_open" in types:
+    if "footnote_reference_open" in types:
         return "footnote"
     if "heading_open" in types:
         return "heading"
@@ -597,13 +676,16 @@ def _markdown_block(kind: str, raw: list[str], content: str, number: int, contex
     return [block]
 
 
+_EMPHASIS_END = re.compile(r"[*_]{1,3}[ \t]*$")  # a slogan in bold or italics ends in its stars
+
+
 def _refine_paragraph(parts, raw, number, lang, content_seen, has_title):
     block = parts[0]
     if len(raw) == 1 and not content_seen and not has_title and not block.links:
         found = parse_dateline(raw[0], lang)
         if found:
             return [_dateline(raw[0], number, *found)]
-    if content_seen and not block.links and _is_slogans(raw):
+    if content_seen and not block.links and _is_slogans([_EMPHASIS_END.sub("", line) for line in raw]):
         return _line_blocks("slogan", raw, number)
     return parts
 
