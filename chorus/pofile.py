@@ -32,6 +32,7 @@ import codecs
 import ctypes
 import ctypes.util
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -403,13 +404,11 @@ def render_field(keyword: str, text: str, prefix: str = "", wrap: bool = True) -
     lines: list[str] = []
     first = True
     for number, portion in enumerate(portions):
-        escaped = portion.translate(_ESCAPE_TABLE)
-        start = len(keyword) + 1 if first else 0
-        cuts = _cuts(escaped, room, start)
-        if first and escaped and (number < len(portions) - 1 or (room is not None and start > room) or cuts):
+        escaped = portion.translate(_ESCAPE_TABLE) if _NEEDS_ESCAPE.search(portion) else portion
+        if first and escaped and _own_first_line(escaped, room, len(keyword) + 1, number < len(portions) - 1):
             lines.append(f'{prefix}{keyword} ""')  # gettext's empty first line
             first = False
-            cuts = _cuts(escaped, room, 0)
+        cuts = _cuts(escaped, room, len(keyword) + 1 if first else 0)
         head = f"{prefix}{keyword} " if first else prefix
         previous = 0
         for cut in cuts + [len(escaped)]:
@@ -431,6 +430,19 @@ def _portions(text: str) -> list[str]:
         return [text]
     parts = text.split("\n")
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _own_first_line(escaped: str, room: int | None, start: int, more: bool) -> bool:
+    """Whether gettext starts the field with an empty ``""`` line: when more lines follow
+    (an embedded newline, or a text that does not fit after the keyword).
+
+    A text that needs a line break even from column 0 needs one after the keyword too, so the
+    line breaks from column 0 (which are needed then anyway) are computed first; the breaks
+    after the keyword only when those are none.
+    """
+    if more or (room is not None and start > room) or _cuts(escaped, room, 0):
+        return True
+    return bool(_cuts(escaped, room, start))
 
 
 def _cuts(escaped: str, room: int | None, start: int) -> list[int]:
@@ -473,20 +485,36 @@ def _libunistring_breaker():
                          ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
     function.restype = ctypes.c_int
 
+    local = threading.local()  # one result buffer per thread, grown as needed
+
     def breaks(escaped: str, room: int, start: int) -> list[int]:
+        buffer = getattr(local, "buffer", None) or ctypes.create_string_buffer(1024)
         data = escaped.encode("utf-8")
         ascii_only = len(data) == len(escaped)
-        overrides = bytearray(len(data))
-        for offset in _locked(escaped):
-            overrides[offset if ascii_only else len(escaped[:offset].encode("utf-8"))] = 1  # PROHIBITED
-        result = ctypes.create_string_buffer(len(data))
-        function(data, len(data), room, start, 0, bytes(overrides), b"UTF-8", result)
-        raw, found = result.raw, []
+        locked = _locked(escaped)
+        overrides = None  # none: libunistring reads no array at all
+        if locked:
+            overrides = bytearray(len(data))
+            for offset in locked:
+                overrides[offset if ascii_only else len(escaped[:offset].encode("utf-8"))] = 1  # PROHIBITED
+            overrides = bytes(overrides)
+        if len(buffer) < len(data):
+            buffer = ctypes.create_string_buffer(max(len(data), 2 * len(buffer)))
+        local.buffer = buffer
+        function(data, len(data), room, start, 0, overrides, b"UTF-8", buffer)
+        raw, found = ctypes.string_at(buffer, len(data)), []
         at = raw.find(2)  # UC_BREAK_POSSIBLE
         while at >= 0:
             found.append(at)
             at = raw.find(2, at + 1)
-        return found if ascii_only else [len(data[:at].decode("utf-8")) for at in found]
+        if ascii_only:
+            return found
+        offsets, previous, characters = [], 0, 0  # byte offsets → character offsets, in one pass
+        for at in found:
+            characters += len(data[previous:at].decode("utf-8"))
+            offsets.append(characters)
+            previous = at
+        return offsets
 
     return breaks
 
