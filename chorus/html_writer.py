@@ -43,8 +43,13 @@ def block_html(statement: Statement, block: Block, choose, marker: Callable[[str
 
 
 _OPEN, _MID, _CLOSE, _CUT, _KIND = "\ue001", "\ue002", "\ue003", "\ue004", "\ue005"
-_SENTINELS = re.compile("\ue001\\d*\ue002|[\ue001-\ue004]")
-_MARKED = re.compile("\ue001(\\d+)\ue002")
+# Inside the sentinels a marked segment is between two U+FFFC (a symbol to markdown-it), so
+# that emphasis at its edges reads as it does beside the spaces or punctuation of the source:
+# a closing ``**`` after "!" needs punctuation or a space after it.
+_EDGE = "\ufffc"
+_SENTINELS = re.compile("\ue001\\d*\ue002\ufffc?|\ufffc?\ue003|[\ue001-\ue004]")
+_MARKED = re.compile("\ue001(\\d+)\ue002\ufffc?")
+_CLOSING = re.compile("\ufffc?\ue003")
 _LINE_KINDS = ("slogan", "signature")  # lines of one Markdown paragraph, each its own element
 _KINDED = re.compile("<p>(\ue005(?:%s)\ue005.*?)</p>" % "|".join(_LINE_KINDS), re.S)
 _KIND_LEFT = re.compile("\ue005\\w*\ue005")
@@ -63,7 +68,7 @@ def _markdown_body_html(statement: Statement, choose, marker) -> str:
         if not choice.mark or not choice.text:
             return choice
         marks.append(choice.mark)
-        return Choice(f"{_OPEN}{len(marks) - 1}{_MID}{choice.text}{_CLOSE}", choice.mark)
+        return Choice(f"{_OPEN}{len(marks) - 1}{_MID}{_EDGE}{choice.text}{_EDGE}{_CLOSE}", choice.mark)
 
     out: list[str] = []
     date = _front_date(statement)
@@ -98,8 +103,8 @@ def _markdown_body_html(statement: Statement, choose, marker) -> str:
     def opening(match: re.Match) -> str:
         return marker(_CUT, marks[int(match.group(1))]).split(_CUT)[0]
 
-    rendered = _MARKED.sub(opening, rendered).replace(_CLOSE, "</span>" if marker("", "x").endswith("</span>")
-                                                       else "</mark>")
+    closing = "</span>" if marker("", "x").endswith("</span>") else "</mark>"
+    rendered = _CLOSING.sub(closing, _MARKED.sub(opening, rendered))
     rendered = _KIND_LEFT.sub("", _KINDED.sub(_kind_paragraphs, rendered))
     out.append(rendered.replace(_CUT, ""))
     return "\n".join(out)

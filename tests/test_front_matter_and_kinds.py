@@ -137,6 +137,19 @@ def test_the_preview_marks_drafts_inside_slogan_elements(tmp_path):
     assert '<p class="slogan"><strong>NO CUTS ON THE NIGHT CREWS!</strong></p>' in preview
 
 
+def test_a_draft_slogan_in_bold_is_bold_inside_its_mark(tmp_path):
+    project, slug = project_with(tmp_path, "night-shift.md", HARBOUR_MARKDOWN)
+    with catalog.editing(project.catalog_path(slug, "es")) as po:
+        for entry in catalog.live_entries(po):
+            if entry.msgid.startswith("**"):
+                catalog.set_state(entry, "fuzzy")
+    preview = assemble.preview_html(project, slug, "es")
+    assert '<p class="slogan"><mark class="unreviewed"><strong>SAFETY BEFORE PROFIT!</strong></mark></p>' in preview
+    page = assemble.render(project, slug, "es", "html", draft=True)
+    assert '<p class="slogan"><span class="unreviewed"><strong>NO CUTS ON THE NIGHT CREWS!</strong></span></p>' in page
+    assert "**" not in page and "\ufffc" not in page and "\ufffc" not in preview
+
+
 def test_a_signature_above_the_footnotes_is_still_the_signature(tmp_path):
     project, slug = project_with(tmp_path, "climate-coalition.md", (CORPUS / "climate-coalition.md").read_text())
     found = elements(assemble.render(project, slug, "es", "html"))
