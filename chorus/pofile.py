@@ -404,7 +404,7 @@ def render_field(keyword: str, text: str, prefix: str = "", wrap: bool = True) -
     lines: list[str] = []
     first = True
     for number, portion in enumerate(portions):
-        escaped = portion.translate(_ESCAPE_TABLE) if _NEEDS_ESCAPE.search(portion) else portion
+        escaped = _escape(portion) if _NEEDS_ESCAPE.search(portion) else portion
         if first and escaped and _own_first_line(escaped, room, len(keyword) + 1, number < len(portions) - 1):
             lines.append(f'{prefix}{keyword} ""')  # gettext's empty first line
             first = False
@@ -420,7 +420,16 @@ def render_field(keyword: str, text: str, prefix: str = "", wrap: bool = True) -
     return "\n".join(lines)
 
 
-_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_CONTROL_TABLE = str.maketrans({char: escape for char, escape in _ESCAPES.items() if char < " "})
+_CONTROL = re.compile("[\b\f\n\r\t\v]")
+
+
+def _escape(portion: str) -> str:
+    """``portion`` with gettext's escapes (what ``str.translate`` over :data:`_ESCAPES` gives,
+    in a fraction of its time on long text)."""
+    escaped = portion.replace("\\", "\\\\").replace('"', '\\"')
+    return escaped.translate(_CONTROL_TABLE) if _CONTROL.search(escaped) else escaped
+
 _AN_ESCAPE = re.compile(r"\\.")
 
 
