@@ -290,7 +290,7 @@ def test_without_libunistring_prose_wraps_as_gettext_does(tmp_path):
     texts = [STATEMENT.replace("\n", " ") * 2, "Read the full report at https://example.org/reports/2024/harbour-"
              "lockout-and-what-the-port-authority-said before Sunday.", "工人们团结起来，我们支持北方港口的码头工人。" * 4]
     for text in texts:
-        escaped = text.translate(pofile._ESCAPE_TABLE)
+        escaped = pofile._escape(text)
         assert pofile._unicode_breaker(escaped, 77, 6) == pofile._line_breaker()(escaped, 77, 6)
 
 
