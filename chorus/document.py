@@ -24,6 +24,7 @@ from .datelines import parse_dateline
 from .markup import DEFAULT_FIELDS, FRONT_MATTER
 from .parse_markdown import parse_markdown_parts
 from .parse_plain import parse_plain_parts
+
 _IMAGE = "\ue000"  # stands for the "!" of "![" while a text is split into sentences
 
 

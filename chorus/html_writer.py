@@ -17,8 +17,10 @@ from typing import Callable
 from . import catalog, markup
 from .document import Block
 from .publishing import draft_notice, readiness
-from .statement import Choice, STATE_LABELS, Statement, _bcp47, _locale, _one_line, block_pieces, block_text, chooser
-from .text_writer import _escaper, _front_date, _front_lines, _markdown, _visible_blocks, dateline_text, format_dateline, layout, title_of
+from .statement import (STATE_LABELS, Choice, Statement, _bcp47, _locale, _one_line, block_pieces, block_text,
+                        chooser)
+from .text_writer import (_escaper, _front_date, _front_lines, _markdown, _visible_blocks, dateline_text,
+                          format_dateline, layout, title_of)
 
 
 def inline_html(statement: Statement, block: Block, text: str) -> str:

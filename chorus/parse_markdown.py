@@ -14,6 +14,7 @@ from .datelines import parse_dateline
 from .front_matter import front_matter_parts
 from .markup import DEFAULT_FIELDS, FRONT_MATTER
 from .parse_plain import LIST_ITEM, is_signature, is_slogans
+
 _MD_PREFIX = re.compile(r"(?:[\s>]*\[\^[^\]\s]+\]:)?[\s>#*+\-\d.)]*")
 _LINK = markup.INLINE_LINK
 _LINK_REF = markup.LINK_REF

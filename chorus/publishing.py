@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import catalog
 from .statement import STATE_LABELS, Statement, StatementError
 from .text import new_markup
+
 FIRST_BLOCKING = 3
 
 

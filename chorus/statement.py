@@ -1,4 +1,5 @@
-"""A statement ready to assemble: its parsed source and one language's translations, and the text each segment shows.
+"""A statement ready to assemble: its parsed source and one language's translations, and the
+text each segment shows.
 
 :func:`load` reads and checks the source and the catalog; :func:`chooser` says what a segment
 shows in an export (its reviewed translation, with ``draft`` a machine draft too, otherwise the

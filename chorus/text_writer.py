@@ -22,6 +22,7 @@ from . import markup
 from .document import Block, FRONT_MATTER, restore_joints
 from .publishing import draft_notice
 from .statement import Choice, Statement, _bcp47, _locale, block_text
+
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MD_BLOCK_START = re.compile(r"^(?:[-+*>#|=]|\d{1,9}[.)](?:\s|$)|```|~~~)")
 _FRONT_LANG = re.compile(r"^lang[ \t]*:.*$", re.M)
