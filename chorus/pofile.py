@@ -55,10 +55,12 @@ def decode(data: bytes, name: str | Path = "catalog") -> str:
     """The text of a PO file: UTF-8, or the charset its header declares; ``\\n`` line ends.
 
     A file without a header, or with the template placeholder ``charset=CHARSET``, is read as
-    UTF-8 (as ``msgfmt`` reads ASCII and the usual templates).
+    UTF-8 (as ``msgfmt`` reads ASCII and the usual templates). A byte-order mark is refused, as
+    ``msgfmt`` refuses it (and as the project index does: both readers accept the same files).
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    if data.startswith(codecs.BOM_UTF8):
+        raise ChorusError(f"{name}: not a valid PO file (it starts with a byte-order mark, which "
+                          f"gettext does not accept)")
     declared = _CHARSET.search(data, 0, 1 << 16)
     charset = declared.group(1).decode("ascii").lower() if declared else ""
     if charset in _UTF8_NAMES:

@@ -318,3 +318,14 @@ def test_msgcat_keeps_every_line_break_of_fields_near_the_width(tmp_path):
     path.write_text(pofile.render(po), encoding="utf-8")
     msgfmt_check(path)
     msgcat_is_a_no_op(path)
+
+
+def test_a_byte_order_mark_is_refused_as_msgfmt_refuses_it(reviewed):
+    """The catalog reader and the project index's fast reader refuse the same files: one with a
+    byte-order mark (which Notepad writes) is refused by msgfmt, so by both."""
+    project, path = reviewed
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)], capture_output=True, text=True)
+    assert result.returncode != 0
+    with pytest.raises(ChorusError, match="byte-order mark"):
+        catalog.read(path)
