@@ -48,7 +48,7 @@ from babel import Locale
 
 from . import markup
 from .errors import ChorusError
-from .pofile import BOM, WRAP, check_syntax, decode, header_fields, parse, render, render_body, render_entries, scan
+from .pofile import WRAP, check_syntax, decode, header_fields, parse, render, render_body, render_entries, scan
 from .storage import (LOCK_TIMEOUT, SYNC_EACH_UP_TO, Staging, atomic_write, commit, discard, lock_path, locked,
                       read_file, stage, staged_run, write_many, write_synced)
 
@@ -430,7 +430,7 @@ def read_states(path: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]
         raise ChorusError(f"{path}: no such catalog") from None
     except OSError:
         data = None
-    if data is not None and not data.startswith(BOM):  # read() below says what is wrong with one
+    if data is not None:
         try:
             fast = scan(decode(data, path))
         except ChorusError:

@@ -13,8 +13,8 @@ could break:
 - table rows: each cell is a segment, the ``|`` between them stays;
 - HTML blocks: the text between block-level tags is a segment (inline tags stay in it).
 
->>> toml_value("Stop the \\"Attacks\\"", '"')
-'Stop the \\\\"Attacks\\\\"'
+>>> toml_string('Stop the "Attacks"', '"')
+'"Stop the \\\\"Attacks\\\\""'
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from html.parser import HTMLParser
 DEFAULT_FIELDS = ("title", "description", "summary", "excerpt", "subtitle")
 _YAML_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)\+\+\+[ \t]*(?:\n|\Z)", re.S)
+BLOCK_SCALAR = re.compile(r"([|>])([-+]?)(?:[ \t]+#.*)?")  # a header Chorus reads (no indentation digit)
 YAML_LINE = re.compile(r"^([A-Za-z_][\w-]*)([ \t]*:[ \t]*)(.*?)([ \t]*)$")
 TOML_LINE = re.compile(r"^([A-Za-z_][\w-]*)([ \t]*=[ \t]*)(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\"'#\s][^#]*?)([ \t]*(?:#.*)?)$")
 
@@ -46,24 +47,46 @@ def is_toml(match: re.Match) -> bool:
     return match.re is _TOML_FRONT
 
 
-def toml_value(text: str, quote: str) -> str:
-    """``text`` inside a TOML string of ``quote``: a basic string escapes ``\\`` and ``"``; a
-    literal string cannot hold ``'``, so an apostrophe becomes the typographic one."""
-    if quote == "'":
-        return text.replace("'", "\u2019")
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+def toml_string(text: str, quote: str) -> str:
+    """``text`` as a TOML string: in the source's literal quotes (``'``) when they can hold it,
+    otherwise as a basic string (``"``, escaped by tomli-w), which can hold anything.
+
+    >>> print(toml_string("Workers' rights", "'"))
+    "Workers' rights"
+    >>> print(toml_string('Say "no"', "'"))
+    'Say "no"'
+    """
+    if quote == "'" and not _NOT_LITERAL.search(text):
+        return f"'{text}'"
+    import tomli_w
+
+    return tomli_w.dumps({"v": text})[4:].rstrip("\n")
 
 
-def yaml_value(text: str, quote: str, original: str) -> str:
-    """``text`` as a YAML scalar in the quotes of the source (plain when it had none and the
-    translation needs none)."""
-    if quote == '"':
-        return text.replace("\\", "\\\\").replace('"', '\\"')
-    if quote == "'":
-        return text.replace("'", "''")
-    if text == original or not re.search(r"^[\[\]{}&*!|>'\"%@`#,?:-]|: | #|:$", text):
+_NOT_LITERAL = re.compile(r"['\x00-\x08\x0a-\x1f\x7f]")  # what a TOML literal string cannot hold
+_YAML_PLAIN_UNSAFE = re.compile(r"^[\[\]{}&*!|>'\"%@`#,?:-]|: | #|:$|^\s|\s$|[\x00-\x1f\x7f]")
+_YAML_NOT_STRING = re.compile(r"(?i)^(?:~|null|true|false|yes|no|on|off|y|n|[-+]?(?:\.?\d[\d_.:eE+-]*|\.inf)|\.nan)$")
+
+
+def yaml_string(text: str, quote: str, original: str) -> str:
+    """``text`` as a YAML scalar, in the quotes of the source where they can hold it: plain
+    when the source was plain and the text reads back as the same string, single-quoted
+    (``''`` for ``'``), otherwise double-quoted with escapes.
+
+    >>> print(yaml_string("L'union tient bon", "'", ""))
+    'L''union tient bon'
+    >>> print(yaml_string("Hoy: huelga", "", "Today"))
+    "Hoy: huelga"
+    """
+    if not quote and (text == original or not (_YAML_PLAIN_UNSAFE.search(text) or _YAML_NOT_STRING.match(text))):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if quote == "'" and not re.search(r"[\x00-\x1f\x7f]", text):
+        return "'" + text.replace("'", "''") + "'"
+    escaped = re.sub(r'[\\"\x00-\x1f\x7f]', lambda m: _YAML_ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return f'"{escaped}"'
+
+
+_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
 
 
 # --- links, references and footnotes ----------------------------------------------------------
@@ -73,7 +96,7 @@ LINK_REF = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\[(\d+)\]")
 _FULL_REF = re.compile(r"(!?\[)((?:[^\[\]\\]|\\.)*)\]\[((?:[^\[\]\\]|\\.)*)\]")
 _SHORT_REF = re.compile(r"(!?\[)((?:[^\[\]\\^]|\\.)(?:[^\[\]\\]|\\.)*)\](?![\[(:])")
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_NOTE_PLACE = re.compile(r"\[\^(\d+)\]")
+NOTE_PLACE = re.compile(r"\[\^(\d+)\]")
 _CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
 
 
@@ -93,7 +116,7 @@ def move_out(text: str, references: set[str], footnotes: dict[str, int]) -> Move
     numbered placeholders; ``links`` says what each number stands for: a destination
     (``https://…``), a reference (``[label]``) or a footnote (``^3:label``). None when there is
     nothing to move (or the text holds a placeholder already)."""
-    if LINK_REF.search(text) or _NOTE_PLACE.search(text) and not footnotes:
+    if LINK_REF.search(text) or NOTE_PLACE.search(text) and not footnotes:
         return None
     protected = [match.span() for match in _CODE_SPAN.finditer(text)]
 
@@ -177,7 +200,7 @@ def expand(text: str, links: list[str]) -> str:
     text = LINK_REF.sub(restore, text)
     notes = {link.split(":", 1)[0][1:]: link.split(":", 1)[1] for link in links if link.startswith("^")}
     if notes:
-        text = _NOTE_PLACE.sub(lambda m: f"[^{notes[m.group(1)]}]" if m.group(1) in notes else m.group(0), text)
+        text = NOTE_PLACE.sub(lambda m: f"[^{notes[m.group(1)]}]" if m.group(1) in notes else m.group(0), text)
     return text
 
 

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -86,19 +87,6 @@ def split_front(text: str) -> tuple[str, str, str]:
     return ("toml" if found.group(1) == "+++" else "yaml"), found.group(2), text[found.end():]
 
 
-def yaml_fields(front: str) -> dict[str, str]:
-    """Top-level ``key: value`` pairs of simple YAML (what the corpus uses), quotes removed."""
-    fields = {}
-    for line in front.splitlines():
-        key, colon, value = line.partition(":")
-        if colon and re.fullmatch(r"[A-Za-z_][\w-]*", key):
-            value = value.strip()
-            if value[:1] in "\"'" and value[-1:] == value[:1]:
-                value = value[1:-1].replace("''", "'") if value[0] == "'" else value[1:-1].replace('\\"', '"')
-            fields[key] = value
-    return fields
-
-
 @pytest.mark.parametrize("source", MARKDOWN, ids=lambda path: path.name)
 def test_markdown_posts_keep_their_structure(tmp_path, source):
     project, slug = translated_project(tmp_path, source)
@@ -108,7 +96,7 @@ def test_markdown_posts_keep_their_structure(tmp_path, source):
     out_kind, out_front, out_body = split_front(exported)
     assert out_kind == kind
     assert tree(out_body) == tree(body)
-    assert translate_words("Tenants") in exported or translate_words("Dockers") in exported
+    assert out_body != body
     if kind == "toml":
         before, after = tomllib.loads(front), tomllib.loads(out_front)  # still valid TOML
         assert set(after) == set(before) | {"lang"} and after["lang"] == "es"
@@ -116,8 +104,8 @@ def test_markdown_posts_keep_their_structure(tmp_path, source):
             expected = translate_words(value) if key in ("title", "description", "summary") else value
             assert after[key] == expected, key
     else:
-        before, after = yaml_fields(front), yaml_fields(out_front)
-        assert set(after) == set(before) | {"lang"}
+        before, after = yaml.safe_load(front), yaml.safe_load(out_front)  # still valid YAML
+        assert set(after) == set(before) | {"lang"} and after["lang"] == "es"
         for key, value in before.items():
             expected = translate_words(value) if key in ("title", "description", "summary", "excerpt") else value
             assert after[key] == expected, key

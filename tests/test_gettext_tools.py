@@ -290,5 +290,42 @@ def test_without_libunistring_prose_wraps_as_gettext_does(tmp_path):
     texts = [STATEMENT.replace("\n", " ") * 2, "Read the full report at https://example.org/reports/2024/harbour-"
              "lockout-and-what-the-port-authority-said before Sunday.", "工人们团结起来，我们支持北方港口的码头工人。" * 4]
     for text in texts:
-        escaped = text.translate(pofile._ESCAPE_TABLE)
+        escaped = pofile._escape(text)
         assert pofile._unicode_breaker(escaped, 77, 6) == pofile._line_breaker()(escaped, 77, 6)
+
+
+def test_msgcat_keeps_every_line_break_of_fields_near_the_width(tmp_path):
+    """Fields of every length around the 79 columns, after ``msgid `` and from column 0: plain
+    words, a word too long for any line, wide characters, escapes and embedded newlines."""
+    words = ["solidarity", "with", "the", "dockers", "of", "the", "north", "gate", "huelga", "straße",
+             "罷工", "團結", 'say "no"', "a\\b", "https://example.org/a-long-address-with-no-place-to-break-it-at"]
+    po = polib.POFile()
+    po.metadata = {"Language": "es", "MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
+                   "Content-Transfer-Encoding": "8bit"}
+    texts = set()
+    for length in range(55, 170):
+        for shift in range(len(words)):
+            text, index = "", shift
+            while len(text) < length:
+                text = (text + " " + words[index % len(words)]).strip()
+                index += 7
+            texts.add(text[:length].rstrip())
+            texts.add(text[:length].rstrip() + "\n" + text[: length // 2])
+    for text in sorted(texts):
+        po.append(polib.POEntry(msgid=text, msgstr=text.upper(), comment="paragraph",
+                                previous_msgid=text[::-1].strip() or None, flags=["fuzzy"]))
+    path = tmp_path / "widths.po"
+    path.write_text(pofile.render(po), encoding="utf-8")
+    msgfmt_check(path)
+    msgcat_is_a_no_op(path)
+
+
+def test_a_byte_order_mark_is_refused_as_msgfmt_refuses_it(reviewed):
+    """The catalog reader and the project index's fast reader refuse the same files: one with a
+    byte-order mark (which Notepad writes) is refused by msgfmt, so by both."""
+    project, path = reviewed
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)], capture_output=True, text=True)
+    assert result.returncode != 0
+    with pytest.raises(ChorusError, match="byte-order mark"):
+        catalog.read(path)
