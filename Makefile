@@ -12,6 +12,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements-lock.txt
 TOOLS := .venv-tools
 LATEST := .venv-latest
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -42,7 +43,7 @@ lock:
 
 # The suite against the newest versions pyproject.toml allows, in an environment of its own:
 # drift in a dependency is found here on purpose, not by a newcomer's first `make test`.
-test-latest: system
+test-latest: system $(AXE)
 	@rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools
@@ -59,12 +60,18 @@ run: setup
 	@echo "Review UI: http://$(HOST):$(PORT)/  (user admin; Ctrl+C stops it)"
 	$(CHORUS) serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup $(AXE)
 	$(PY) -m pytest -q
+
+# The browser tests' own JavaScript (axe-core, which checks each page for accessibility), at the
+# versions tests/browser/package-lock.json pins, from the npm registry.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
 bench: setup
 	@scripts/system-packages.sh --bench
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(LATEST) .pytest_cache .chorus localized
+	rm -rf $(VENV) $(TOOLS) $(LATEST) .pytest_cache .chorus localized tests/browser/node_modules
