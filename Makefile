@@ -13,13 +13,29 @@ LOCK := requirements-lock.txt
 TOOLS := .venv-tools
 LATEST := .venv-latest
 AXE := tests/browser/node_modules/axe-core/axe.min.js
+UI_PO := $(wildcard webui/translations/*/LC_MESSAGES/messages.po)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup system bench clean lock test-latest
+.PHONY: run test setup system bench clean lock test-latest ui-catalogs
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(UI_PO:.po=.mo)
 	@$(PY) -m compileall -q chorus webui  # byte-code, as pip makes for installed packages
+
+# The web UI's catalogs, compiled (and checked) for the server; made again when a .po changes.
+%.mo: %.po
+	msgfmt --check -o $@ $<
+
+# After changing the UI's text: extract its messages into webui/translations/messages.pot and
+# bring every language's messages.po up to date (UI_LANG=it also starts an Italian one).
+ui-catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract -F webui/babel.cfg -k _l -k _lp:1c,2 -k N_ --add-location=file --sort-output \
+	  --project Chorus --version "web UI" --msgid-bugs-address "" --copyright-holder "the Chorus authors" \
+	  -o webui/translations/messages.pot .
+	$(if $(UI_LANG),test -e webui/translations/$(UI_LANG)/LC_MESSAGES/messages.po || \
+	  $(VENV)/bin/pybabel init -i webui/translations/messages.pot -d webui/translations -l $(UI_LANG))
+	$(VENV)/bin/pybabel update -i webui/translations/messages.pot -d webui/translations --ignore-obsolete
+	@$(MAKE) --no-print-directory setup
 
 system:
 	@scripts/system-packages.sh
@@ -75,3 +91,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(LATEST) .pytest_cache .chorus localized tests/browser/node_modules
+	rm -f webui/translations/*/LC_MESSAGES/messages.mo
