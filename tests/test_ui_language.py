@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -192,12 +194,15 @@ def test_dates_and_numbers_follow_the_language(app):
     assert re.search(r"<b>ana</b> edited <time>\w{3} \d\d?, \d{4}, \d\d?:\d\d\s[AP]M UTC</time>", english)
     french = page(ana, f"/review/{SLUG}/es?filter=all", **{"Accept-Language": "fr"})
     assert re.search(r"es\s\d+\s%</b>", french.replace("\u202f", " ").replace("\xa0", " "))  # "es 0 %"
+    dashboard = page(ana, "/", **{"Accept-Language": "fr"})
+    assert '<small class="date">3 mars 2024</small>' in dashboard  # the statement's date (2024-03-03)
+    assert '<small class="date">Mar 3, 2024</small>' in page(ana, "/")
 
 
 def test_a_new_language_starts_from_the_template(tmp_path):
     """What the README tells a network to do for another language works with the tools named."""
     pot = TRANSLATIONS / "messages.pot"
-    result = subprocess.run([str(REPO / ".venv" / "bin" / "pybabel"), "init", "-i", str(pot), "-d", str(tmp_path),
+    result = subprocess.run([str(Path(sys.executable).with_name("pybabel")), "init", "-i", str(pot), "-d", str(tmp_path),
                              "-l", "it"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     started = catalog_at(tmp_path / "it" / "LC_MESSAGES" / "messages.po", "it")

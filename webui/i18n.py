@@ -18,6 +18,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
+from babel.dates import format_date
 from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
@@ -171,6 +172,14 @@ def install(app: Flask) -> None:
         """A moment (seconds since the epoch) in UTC, as the UI's language writes it."""
         return _date_and_time(dt.datetime.fromtimestamp(seconds, dt.timezone.utc)) + " UTC"
 
+    @app.template_filter("day")
+    def day(iso: str) -> str:
+        """``2024-03-03`` as the UI's language writes a date (``3 mars 2024``); other text as is."""
+        try:
+            return format_date(dt.date.fromisoformat(iso), "medium", locale=get_locale())
+        except (TypeError, ValueError):
+            return iso or ""
+
     @app.template_filter("moment")
     def moment(iso: str) -> str:
         """``2026-12-04T20:00+01:00`` as the UI's language writes it (``4 dic 2026, 20:00`` in
@@ -184,7 +193,7 @@ def install(app: Flask) -> None:
 
 
 def _date_and_time(moment: dt.datetime) -> str:
-    from babel.dates import format_date, format_time
+    from babel.dates import format_time
 
     locale = get_locale()
     date = format_date(moment.date(), "medium", locale=locale)
