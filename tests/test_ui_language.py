@@ -212,3 +212,15 @@ def test_a_new_language_starts_from_the_template(tmp_path):
 def catalog_at(path, lang):
     with path.open("rb") as stream:
         return read_po(stream, locale=lang)
+
+
+def test_the_sync_line_says_how_long_ago_in_the_language(app):
+    from webui.i18n import ago
+
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert ago(1000.0, now=1300.0) == "hace 5 minutos"
+        assert ago(1000.0, now=1030.0) == "hace un momento"
+        assert ago(None) == "nunca"
+    with app.test_request_context("/"):
+        assert ago(1000.0, now=1000.0 + 2 * 3600) == "2 hours ago"
+        assert ago(1000.0, now=1030.0) == "just now"

@@ -96,6 +96,21 @@ def percent(value) -> str:
     return format_percent(round(float(value)) / 100)
 
 
+def ago(seconds: float | None, now: float | None = None) -> str:
+    """How long ago a moment was, in the UI's language: ``just now`` within a minute, then
+    ``5 minutes ago``, ``hace 2 horas``, ``il y a 3 jours``; ``never`` for None."""
+    import time
+
+    from flask_babel import format_timedelta, gettext
+
+    if seconds is None:
+        return gettext("never")
+    span = max(0.0, (now or time.time()) - seconds)
+    if span < 60:
+        return gettext("just now")
+    return format_timedelta(dt.timedelta(seconds=-span), add_direction=True)
+
+
 def labels(table: dict) -> dict[str, str]:
     """``table`` with its text in the UI's language (text marked with ``_l`` or ``N_``)."""
     from flask_babel import gettext
