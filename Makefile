@@ -59,7 +59,7 @@ lock:
 
 # The suite against the newest versions pyproject.toml allows, in an environment of its own:
 # drift in a dependency is found here on purpose, not by a newcomer's first `make test`.
-test-latest: system $(AXE)
+test-latest: system $(AXE) $(UI_PO:.po=.mo)
 	@rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools

@@ -19,8 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
-from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
@@ -166,6 +166,14 @@ def from_browser(wanted, offered) -> str:
     return DEFAULT
 
 
+def _translations():
+    """The request's catalog, looked up once per request."""
+    found = g.get("ui_translations")
+    if found is None:
+        found = g.ui_translations = get_translations()
+    return found
+
+
 def html_lang() -> str:
     """The page's ``<html lang>``: the UI's language as BCP 47 writes it."""
     return str(get_locale() or DEFAULT).replace("_", "-")
@@ -175,6 +183,13 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
+    # Templates call gettext some 200 times a page: look the request's catalog up once.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda text, plural, n: _translations().ungettext(text, plural, n),
+        pgettext=lambda context, text: _translations().upgettext(context, text),
+        npgettext=lambda context, text, plural, n: _translations().unpgettext(context, text, plural, n),
+        newstyle=True)
 
     @app.context_processor
     def ui_language():
