@@ -224,3 +224,17 @@ def test_the_sync_line_says_how_long_ago_in_the_language(app):
     with app.test_request_context("/"):
         assert ago(1000.0, now=1000.0 + 2 * 3600) == "2 hours ago"
         assert ago(1000.0, now=1030.0) == "just now"
+
+
+def test_the_api_reads_and_sets_the_ui_language(app, web_project):
+    token = UserStore.for_project(web_project).new_token("fred")
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    shown = client.get("/api/account", headers=headers).get_json()
+    assert shown["ui_lang"] is None and shown["choices"]["ui_lang"] == ["en", "de", "es", "fr"]
+    assert client.put("/api/account", json={"ui_lang": "de"}, headers=headers).get_json()["ui_lang"] == "de"
+    for bad in ("xx", "../de", 3, ["de"]):
+        refused = client.put("/api/account", json={"ui_lang": bad}, headers=headers)
+        assert refused.status_code == 400 and "ui_lang" in refused.get_json()["message"]
+    assert UserStore.for_project(web_project).require("fred").ui_lang == "de"
+    assert client.put("/api/account", json={"ui_lang": None}, headers=headers).get_json()["ui_lang"] is None

@@ -7,20 +7,20 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from chorus.errors import ChorusError
 from chorus.project import parse_langs
 from chorus.users import DIGESTS, EVENTS, MAX_PASSWORD, ROLES, User, normalize_name
 
 from . import i18n, login_manager, project, store, users
-from flask_babel import refresh
 from .store import LoginLimits, Refused
 
 bp = Blueprint("auth", __name__)
@@ -227,7 +227,7 @@ def account():
     me = users().require(current_user.name)
     if request.method == "GET":
         form.email.data = me.email or ""
-        form.ui_lang.data = me.ui_lang or ""
+        form.ui_lang.data = _shown_ui_lang(me)
     elif form.validate_on_submit():
         try:
             users().set_email(me.name, form.email.data.strip() or None)
@@ -252,6 +252,12 @@ def _account_form() -> "AccountForm":
     return form
 
 
+def _shown_ui_lang(me: User) -> str:
+    """The user's UI language as the menu shows it ("": the browser's; also for a language
+    whose catalog this server no longer has)."""
+    return me.ui_lang if me.ui_lang in i18n.available() else ""
+
+
 def _account_page(form: "AccountForm", me: User, token: str | None):
     return render_template("account.html", form=form, me=me, events=i18n.labels(EVENTS),
                            digests=i18n.labels(DIGESTS), token_form=TokenForm(), token=token,
@@ -273,7 +279,7 @@ def new_token():
     me = users().require(current_user.name)
     form = _account_form()
     form.email.data = me.email or ""
-    form.ui_lang.data = me.ui_lang or ""
+    form.ui_lang.data = _shown_ui_lang(me)
     return _account_page(form, me, token)
 
 
