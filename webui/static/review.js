@@ -12,6 +12,7 @@
   var saved = new WeakMap();   // textarea -> text as last saved (Esc goes back to it)
   var claimed = {};            // segment id -> time we last told the server we opened it
   var NEEDS_WORK = ["untranslated", "fuzzy"];
+  var t = window.chorusText || function (text) { return text; };  // ui.js: the page's language
 
   function articles() { return Array.prototype.slice.call(list.querySelectorAll("article.seg")); }
   function part(article, role) { return article.querySelector('[data-role="' + role + '"]'); }
@@ -40,7 +41,7 @@
     article.className = article.className.replace(/\bstate-\S+/, "state-" + state);
     var badge = part(article, "badge");
     badge.className = badge.className.replace(/\bstate-\S+/, "state-" + state);
-    badge.textContent = state === "fuzzy" ? "draft" : state;
+    badge.textContent = t(state === "fuzzy" ? "draft" : state);
   }
 
   function focusArticle(article) {
@@ -88,13 +89,13 @@
   function showConflict(article, body) {
     var box = part(article, "conflict");
     part(article, "conflict-text").textContent = body.target;
-    part(article, "conflict-state").textContent = body.state === "fuzzy" ? "draft" : body.state;
+    part(article, "conflict-state").textContent = t(body.state === "fuzzy" ? "draft" : body.state);
     box.hidden = false;
     article.classList.add("conflicted");
     // The next save is made against their revision: merging is a deliberate choice.
     setState(article, body.state, body.revision);
     saved.set(field(article), body.target);
-    setStatus(article, "Changed by someone else: merge and save again.", true);
+    setStatus(article, t("Changed by someone else: merge and save again."), true);
   }
 
   function hideConflict(article) {
@@ -105,12 +106,12 @@
   function send(article, approve, goNext) {
     if (!canEdit || (approve && !canApprove)) return;
     if (approve && article.dataset.mayApprove !== "1" && field(article).value === saved.get(field(article))) {
-      setStatus(article, "Not approved: another reviewer approves this text (four eyes).", true);
+      setStatus(article, t("Not approved: another reviewer approves this text (four eyes)."), true);
       return;
     }
     var area = field(article);
     var url = api + "/" + article.dataset.id + (approve ? "/approve" : "");
-    setStatus(article, "Saving…");
+    setStatus(article, t("Saving…"));
     fetch(url, {
       method: approve ? "POST" : "PUT",
       credentials: "same-origin",
@@ -119,22 +120,22 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status === 409) { showConflict(article, body); return; }
-        if (!response.ok) { setStatus(article, body.message || ("Not saved (" + response.status + ")"), true); return; }
+        if (!response.ok) { setStatus(article, body.message || t("Not saved (%s)", response.status), true); return; }
         hideConflict(article);
         setState(article, body.state, body.revision);
         setMayApprove(article, body.may_approve);
         area.value = body.target;
         saved.set(area, body.target);
-        setStatus(article, approve ? "Approved" : "Saved");
+        setStatus(article, t(approve ? "Approved" : "Saved"));
         refreshPreview();
         fetchRows([article.dataset.id]);  // QA warnings, origin, author and history, as now stored
         if (goNext) {
           var next = nextNeedingWork(article, body.next);
-          if (!focusArticle(next)) setStatus(article, (approve ? "Approved" : "Saved") + " · nothing left that needs work");
+          if (!focusArticle(next)) setStatus(article, t(approve ? "Approved" : "Saved") + " · " + t("nothing left that needs work"));
         }
       });
     }).catch(function () {
-      setStatus(article, "Not saved: the server cannot be reached. Your text is still here.", true);
+      setStatus(article, t("Not saved: the server cannot be reached. Your text is still here."), true);
     });
   }
 
@@ -211,7 +212,7 @@
     } else if (event.key === "Escape" && inTarget) {
       event.preventDefault();
       document.activeElement.value = saved.get(document.activeElement);
-      setStatus(article, "Reverted");
+      setStatus(article, t("Reverted"));
     }
   });
 
