@@ -48,6 +48,32 @@ SCRIPT_MESSAGES = {
     "Drafting in the background": _l("Drafting in the background"),
     "Drafts queued": _l("Drafts queued"),
     "%s of %s segments": _l("%s of %s segments"),
+    # the review page: comments, live updates, the finish box, the suggestions panel
+    "Write a comment first.": _l("Write a comment first."),
+    "Sending…": _l("Sending…"),
+    "Comment not added (%s)": _l("Comment not added (%s)"),
+    "Comment added": _l("Comment added"),
+    "Comment not added: the server cannot be reached. Your text is still here.":
+        _l("Comment not added: the server cannot be reached. Your text is still here."),
+    "Someone else saved this sentence while you were writing: merge and save.":
+        _l("Someone else saved this sentence while you were writing: merge and save."),
+    "%s has this open": _l("%s has this open"),
+    "Reload the page": _l("Reload the page"),
+    "Sentences were added to or removed from this statement.":
+        _l("Sentences were added to or removed from this statement."),
+    "Copied": _l("Copied"),
+    "Select the text and copy it": _l("Select the text and copy it"),
+    "%s: no proposal": _l("%s: no proposal"),
+    "Use": _l("Use"),
+    "suggestion %s (%s)": _l("suggestion %s (%s)"),
+    "Asking the engines…": _l("Asking the engines…"),
+    "1 suggestion": _l("1 suggestion"),
+    "%s suggestions": _l("%s suggestions"),
+    "No suggestions": _l("No suggestions"),
+    "Suggestions cannot be loaded: %s": _l("Suggestions cannot be loaded: %s"),
+    "Suggestion %s (%s) is in the field, not saved yet":
+        _l("Suggestion %s (%s) is in the field, not saved yet"),
+    "There is no suggestion %s here": _l("There is no suggestion %s here"),
 }
 
 
@@ -89,11 +115,28 @@ def number(value) -> str:
     return format_decimal(value)
 
 
+def decimal(value, digits: int = 2) -> str:
+    """A fraction with ``digits`` decimals as the UI's language writes it (``0,25`` in German)."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="0." + "0" * digits)
+
+
 def percent(value) -> str:
     """A whole percentage as the UI's language writes it (``75 %`` in French and German)."""
     from flask_babel import format_percent
 
     return format_percent(round(float(value)) / 100)
+
+
+def policy_text(policy) -> str:
+    """The review policy's rule in the UI's language, as ``Policy.describe()`` puts it in English
+    (``at least 100% approved``)."""
+    from flask_babel import gettext
+
+    if policy.publish == "approved":
+        return gettext("at least %(percent)s approved", percent=percent(policy.threshold))
+    return gettext("at least %(percent)s translated or approved", percent=percent(policy.threshold))
 
 
 def ago(seconds: float | None, now: float | None = None) -> str:
@@ -195,7 +238,7 @@ def install(app: Flask) -> None:
     def ui_language():
         return {"ui_lang": html_lang, "script_messages": lambda: labels(SCRIPT_MESSAGES), "role_name": role_name,
                 "langs_of": langs_of, "state_name": state_name, "kind_name": kind_name, "action_name": action_name,
-                "number": number, "percent": percent}
+                "number": number, "decimal": decimal, "percent": percent, "policy_text": policy_text}
 
     @app.template_filter("when")
     def when(seconds: float) -> str:

@@ -163,19 +163,19 @@
     if (!form.classList.contains("comment-form")) return;
     event.preventDefault();
     var article = articleOf(form), box = form.querySelector("textarea"), status = form.querySelector('[data-role="comment-status"]');
-    if (!box.value.trim()) { status.textContent = "Write a comment first."; return; }
-    status.textContent = "Sending…";
+    if (!box.value.trim()) { status.textContent = t("Write a comment first."); return; }
+    status.textContent = t("Sending…");
     fetch(form.action, {
       method: "POST", credentials: "same-origin", body: new FormData(form),
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) { status.textContent = body.message || ("Comment not added (" + response.status + ")"); return; }
+        if (!response.ok) { status.textContent = body.message || t("Comment not added (%s)", response.status); return; }
         box.value = "";
-        status.textContent = "Comment added";
+        status.textContent = t("Comment added");
         fetchRows([article.dataset.id]);
       });
-    }).catch(function () { status.textContent = "Comment not added: the server cannot be reached. Your text is still here."; });
+    }).catch(function () { status.textContent = t("Comment not added: the server cannot be reached. Your text is still here."); });
   });
 
   list.addEventListener("focusin", function (event) {
@@ -262,7 +262,7 @@
     if (article.dataset.revision === row.revision) return;  // we know this text (our own save)
     if (dirty && area.value !== theirs) {
       showConflict(article, { target: theirs, state: row.state, revision: row.revision });
-      setStatus(article, "Someone else saved this sentence while you were writing: merge and save.", true);
+      setStatus(article, t("Someone else saved this sentence while you were writing: merge and save."), true);
     } else {
       area.value = theirs;
       saved.set(area, theirs);
@@ -298,7 +298,7 @@
         label.className = "claimed";
         article.querySelector(".seg-head").appendChild(label);
       }
-      label.textContent = who + " has this open";
+      label.textContent = t("%s has this open", who);
     });
   }
 
@@ -330,7 +330,7 @@
     box.appendChild(document.createTextNode(text + " "));
     var link = document.createElement("a");
     link.href = location.href;
-    link.textContent = "Reload the page";
+    link.textContent = t("Reload the page");
     box.appendChild(link);
     box.hidden = false;
   }
@@ -356,7 +356,7 @@
     on("segment", applyRow);
     on("summary", applySummary);
     on("claims", function (body) { applyClaims(body.claims); });
-    on("reshaped", function () { note("Sentences were added to or removed from this statement."); });
+    on("reshaped", function () { note(t("Sentences were added to or removed from this statement.")); });
   }
   listen();
 
@@ -395,11 +395,11 @@
       if (preview) preview.open = true;
     } else if (button.dataset.action === "copy-text") {
       var text = document.getElementById("finished-text"), status = document.querySelector('[data-role="copy-status"]');
-      var done = function () { if (status) status.textContent = "Copied"; };
+      var done = function () { if (status) status.textContent = t("Copied"); };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text.value).then(done, function () {
           text.closest("details").open = true; text.select();
-          if (status) status.textContent = "Select the text and copy it";
+          if (status) status.textContent = t("Select the text and copy it");
         });
       } else { text.closest("details").open = true; text.select(); document.execCommand("copy"); done(); }
     }
