@@ -238,3 +238,77 @@ def test_each_field_is_described_by_its_source_and_results_are_announced(browser
     expect(conflict).to_be_visible()
     expect(status).to_contain_text("Changed by someone else")
     page.context.close()
+
+
+def finish(project, slug: str, lang: str, state: str) -> None:
+    """Every sentence of ``slug`` in ``lang`` in ``state`` (translated: the language is done and
+    waits for a second reviewer; approved: it is ready to publish)."""
+    path = project.catalog_path(slug, lang)
+    with catalog.editing(path) as po:
+        for entry in catalog.live_entries(po):
+            entry.msgstr = entry.msgstr or f"{lang.upper()} {entry.msgid}"
+            catalog.set_state(entry, state, by="rita")
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_the_review_pages_newer_pieces_pass_axe(browser, server, viewport):  # noqa: F811
+    """The finish box (a language done and waiting for approval, and one ready to publish with its
+    text shown), the suggestions panel open (asked for by the script, and filled in by the server
+    for a browser without JavaScript), and the engines report, each on a laptop and a phone."""
+    audit = Audit(viewport)
+    project, url = server.project, server.url
+    other = next(slug for slug in project.statements() if slug != SLUG)
+    finish(project, SLUG, "fr", "translated")
+    finish(project, other, "es", "approved")
+    accounts = UserStore.for_project(project)
+    editor = Editor(project)
+    drafted = editor.segments(SLUG, "es")[2]  # a machine draft, saved as it came and approved: one row
+    editor.save(SLUG, "es", drafted.id, drafted.target, drafted.revision, accounts.require("ana"))
+    editor.approve(SLUG, "es", drafted.id, None, accounts.require("rita"))
+
+    context = browser.new_context(bypass_csp=True, **VIEWPORTS[viewport])
+    page = context.new_page()
+    log_in(page, server, "boss")
+
+    page.goto(f"{url}/review/{SLUG}/fr?filter=all")
+    expect(page.locator(".finish h2")).to_have_text("Done: every sentence is translated")
+    audit.check(page, "finish box, waiting for approval")
+    page.goto(f"{url}/review/{other}/es?filter=all")
+    expect(page.locator(".finish h2")).to_contain_text("ready to publish")
+    expect(page.locator("[data-action=copy-text]")).to_be_visible()
+    audit.check(page, "finish box, ready to publish")
+    open_every_panel(page)
+    audit.check(page, "finish box with the finished text shown")
+
+    page.goto(f"{url}/review/{SLUG}/es?filter=all")
+    seg = segment_ids(page)[6]
+    page.click(f"#seg-{seg} [data-action=suggest]")
+    panel = page.locator(f"#seg-{seg} [data-role=proposals]")
+    expect(panel.locator("li[data-engine=apertium] [data-role=proposal]")).not_to_be_empty()
+    expect(page.locator(f"#seg-{seg} [data-role=proposal-status]")).not_to_be_empty()
+    audit.check(page, "suggestions panel open")
+
+    page.goto(f"{url}/reports/engines")
+    expect(page.locator("table.engine-report tbody tr")).not_to_have_count(0)
+    audit.check(page, "engines report")
+    page.goto(f"{url}/reports/engines?lang=fr")
+    expect(page.locator("table.engine-report")).to_have_count(0)
+    audit.check(page, "engines report with nothing reviewed")
+    context.close()
+
+    # without the page's scripts (axe itself needs JavaScript: the scripts are refused instead), the
+    # server fills the panel in (?suggest=), and "Use" fills the field (&use=)
+    plain = browser.new_context(bypass_csp=True, **VIEWPORTS[viewport])
+    plain.route(re.compile(r".*\.js(\?.*)?$"), lambda route: route.abort())
+    page = plain.new_page()
+    log_in(page, server, "ana")
+    page.goto(f"{url}/review/{SLUG}/es?filter=all&suggest={seg}")
+    expect(page.locator(f"#seg-{seg} [data-role=proposals] li[data-engine=apertium]")).to_be_visible()
+    assert page.evaluate("() => window.chorusText === undefined")  # no script of the page ran
+    audit.check(page, "suggestions panel filled in by the server, no JavaScript")
+    page.goto(f"{url}/review/{SLUG}/es?filter=all&suggest={seg}&use=1")
+    expect(page.locator(f"#t-{seg}")).not_to_have_value("")
+    audit.check(page, "suggestion put in the field, no JavaScript")
+    plain.close()
+    assert len(audit.checked) == 8
+    audit.done()
