@@ -208,8 +208,12 @@ def test_every_page_passes_axe(browser, server, viewport):  # noqa: F811
 
 def test_each_field_is_described_by_its_source_and_results_are_announced(browser, server):  # noqa: F811
     """A screen reader hears the source sentence with each field, and hears a save's result and
-    a conflict when they happen (Chromium's own accessibility tree, as assistive technology reads it)."""
-    page = browser.new_context().new_page()
+    a conflict when they happen (Chromium's own accessibility tree, as assistive technology reads it):
+    the conflict a refused save finds (live updates held back, so that the save is the first to
+    know), and the one a live update brings while the volunteer is writing."""
+    context = browser.new_context()
+    context.route(re.compile(r"/live\?"), lambda route: route.abort())  # no live updates on this page
+    page = context.new_page()
     log_in(page, server, "rita")
     page.goto(f"{server.url}/review/{SLUG}/es?filter=all")
     ids = segment_ids(page)
@@ -226,7 +230,8 @@ def test_each_field_is_described_by_its_source_and_results_are_announced(browser
     status = page.locator(f"#seg-{target} [data-role=status]")
     expect(status).to_have_role("status")
     page.fill(f"#t-{target}", "¡Solidaridad con los trabajadores del puerto!")
-    page.click(f"#seg-{target} button[value=save]")
+    with page.expect_response(lambda response: "/rows?" in response.url):  # the row as now stored, after the save
+        page.click(f"#seg-{target} button[value=save]")
     expect(status).to_have_text("Saved")
     conflict = page.locator(f"#seg-{target} [data-role=conflict]")
     expect(conflict).to_have_role("alert")
@@ -238,6 +243,18 @@ def test_each_field_is_described_by_its_source_and_results_are_announced(browser
     expect(conflict).to_be_visible()
     expect(status).to_contain_text("Changed by someone else")
     page.context.close()
+
+    live = browser.new_context().new_page()
+    log_in(live, server, "rita")
+    live.goto(f"{server.url}/review/{SLUG}/es?filter=all")
+    expect(live.locator("#segments[data-live-ready='1']")).to_have_count(1, timeout=10_000)
+    live.fill(f"#t-{target}", "¡Solidaridad con todo el puerto!")
+    segment = Editor(server.project).segment(SLUG, "es", target)
+    Editor(server.project).save(SLUG, "es", target, "¡Solidaridad, compañeros!", segment.revision,
+                                accounts.require("ana"))
+    expect(live.locator(f"#seg-{target} [data-role=conflict]")).to_be_visible(timeout=10_000)
+    expect(live.locator(f"#seg-{target} [data-role=status]")).to_contain_text("Someone else saved this sentence")
+    live.context.close()
 
 
 def finish(project, slug: str, lang: str, state: str) -> None:
