@@ -267,7 +267,7 @@ def _page(statement: Statement, title: str, body: str, extra_class: str = "",
         f"<title>{html.escape(title)}</title>\n"
         f"<style>\n{_STYLE}\n</style>\n"
         "</head>\n"
-        f"<body{css_class}>\n{body}\n</body>\n"
+        f"<body{css_class}>\n<main>\n{body}\n</main>\n</body>\n"
         "</html>\n"
     )
 

@@ -117,15 +117,21 @@ def token_hash(token: str) -> str:
 
 
 # What a user may be told of by mail (``chorus.notify``), and how often mail goes out.
+def N_(text: str) -> str:
+    """Marks text that the web UI shows in the user's language (gettext's no-op marker: the
+    UI's catalogs are extracted from this module too, and the UI translates it when shown)."""
+    return text
+
+
 EVENTS = {
-    "added": "a statement is added in my languages",
-    "review": "a language of mine is ready for review",
-    "publish": "a language is ready to publish",
-    "comments": "someone mentions me (@name) or answers where I commented",
-    "deadline": "a deadline is two hours away with work left in my languages",
+    "added": N_("a statement is added in my languages"),
+    "review": N_("a language of mine is ready for review"),
+    "publish": N_("a language is ready to publish"),
+    "comments": N_("someone mentions me (@name) or answers where I commented"),
+    "deadline": N_("a deadline is two hours away with work left in my languages"),
 }
-DIGESTS = {"off": "each one as it happens", "hourly": "at most one mail an hour",
-           "daily": "at most one mail a day"}
+DIGESTS = {"off": N_("each one as it happens"), "hourly": N_("at most one mail an hour"),
+           "daily": N_("at most one mail a day")}
 MAX_EMAIL = 254
 
 
@@ -172,6 +178,7 @@ class User:
     created: float = 0.0
     email: str | None = None
     notify: dict = field(default_factory=lambda: dict(DEFAULT_NOTIFY))
+    ui_lang: str | None = None  # the web UI's language (None: the browser's)
 
     def wants(self, event: str) -> bool:
         """Whether the user has a mail address and chose to be told of ``event``."""
@@ -322,6 +329,18 @@ class UserStore:
                 raise ChorusError(f"no such user: {name}")
         return self.require(name)
 
+    def set_ui_lang(self, name: str, lang: str | None) -> User:
+        """The language of ``name``'s web UI (None or "": the one the browser asks for).
+
+        >>> store.set_ui_lang("ana", "es").ui_lang  # doctest: +SKIP
+        'es'
+        """
+        lang = normalize_lang(lang) if lang else None
+        with self._transaction() as db:
+            if db.execute("UPDATE users SET ui_lang = ? WHERE name = ?", (lang, name)).rowcount == 0:
+                raise ChorusError(f"no such user: {name}")
+        return self.require(name)
+
     def remove(self, name: str) -> None:
         """Delete the account; its sessions and API token end with it."""
         with self._transaction() as db:
@@ -368,7 +387,7 @@ def _setup(db: sqlite3.Connection) -> None:
     folded name."""
     db.row_factory = sqlite3.Row
     columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
-    for column in ("fold", "email", "notify"):
+    for column in ("fold", "email", "notify", "ui_lang"):
         if column not in columns:
             try:
                 db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
@@ -404,6 +423,7 @@ def _user(row: sqlite3.Row) -> User:
         created=row["created"],
         email=row["email"],
         notify=chosen,
+        ui_lang=row["ui_lang"],
     )
 
 

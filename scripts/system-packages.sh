@@ -8,6 +8,8 @@
 #                      ships only Romanian to Spanish: Romanian statements, not Romanian drafts)
 #   apertium-apy       Apertium's HTTP server, the shared engine of a team
 #   chromium           the real browser the web UI tests drive
+#   nodejs, npm        npm ci installs axe-core, the accessibility checker the browser tests inject
+#                      (npm comes with nodejs from some sources: it is added only when missing)
 #   redis-server       the tests run the background queue on a real Redis too (Redis is optional
 #                      for Chorus itself: the queue keeps to SQLite unless one is configured)
 #   python3-venv       virtual environments on Debian
@@ -20,7 +22,10 @@ apertium_pairs=(
   apertium-es-ro apertium-oc-es apertium-spa-ast apertium-spa-arg   # through Spanish (es-ro: ro→es only)
   apertium-fra-cat apertium-cat-ita apertium-por-cat                # through Catalan
 )
-packages=(gettext git apertium "${apertium_pairs[@]}" apertium-apy chromium redis-server)
+packages=(gettext git apertium "${apertium_pairs[@]}" apertium-apy chromium redis-server nodejs)
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi

@@ -687,8 +687,8 @@ def test_comments_and_history(app):
     article = html.split(f'id="seg-{item["id"]}"')[1].split("</article>")[0]
     assert "<b>ana</b>" in article and "Is &#39;harbour&#39; puerto or muelle?" in article
     assert "History (2)" in article
-    assert re.search(r"<b>rita</b> approve <time>\d{4}-\d\d-\d\d \d\d:\d\d UTC</time> \(translated → approved\)", article)
-    assert re.search(r"<b>ana</b> edit <time>[^<]+</time> \(untranslated → translated\)", article)
+    assert re.search(r"<b>rita</b> approved <time>\w{3} \d\d?, \d{4}, \d\d?:\d\d\s[AP]M UTC</time> \(translated → approved\)", article)
+    assert re.search(r"<b>ana</b> edited <time>[^<]+</time> \(untranslated → translated\)", article)
     assert '<ins lang="es">Paren los ataques</ins>' in article
 
 

@@ -325,7 +325,7 @@ def test_the_form_takes_a_deadline_and_queues_the_drafts(app, project):
     item = next(s for s in listing if s["slug"] == "solidarity-with-the-nurses")
     assert item["deadline"].startswith("2031-05-01T18:00") and item["job"]["state"] == "queued"
     page = boss.get("/").get_data(as_text=True)
-    assert "Drafts queued" in page and "due 2031-05-01 18:00" in page
+    assert "Drafts queued" in page and "due May 1, 2031, 6:00\u202fPM" in page
     bad = boss.post("/statements/new", data={"csrf_token": page_token(boss), "text": "Another\n\nText.\n",
                                              "kind": "txt", "deadline": "next week"})
     assert bad.status_code == 400 and "not a deadline" in bad.get_data(as_text=True)

@@ -74,6 +74,9 @@ def create_app(project_dir: str | os.PathLike | None = None, config: dict | None
 
     csrf.init_app(app)
     login_manager.init_app(app)
+    from . import i18n
+
+    i18n.install(app)  # the UI in the user's language, dates and numbers as it writes them
 
     from . import api, auth, dashboard, export, finish, live, reports, review, sync
 
@@ -168,17 +171,6 @@ def records() -> Records:
 
 
 def _hooks(app: Flask) -> None:
-    @app.template_filter("when")
-    def when(seconds: float) -> str:
-        import datetime as dt
-
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-    @app.template_filter("moment")
-    def moment(iso: str) -> str:
-        """``2026-12-04T20:00+01:00`` as ``2026-12-04 20:00`` (the server's time zone)."""
-        return iso.replace("T", " ")[:16] if iso else ""
-
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(

@@ -18,7 +18,7 @@ from chorus.records import Refused
 from chorus.search import BadQuery
 from chorus.users import DIGESTS, EVENTS
 
-from . import actions, csrf, jobs, project, records, users
+from . import actions, csrf, i18n, jobs, project, records, users
 from .auth import coordinator_required
 from .dashboard import BadRequest, filters_from, overview, receive, run_search, statement_summary
 
@@ -133,7 +133,8 @@ def engines_report():
 @bp.route("/account", methods=["GET", "PUT"])
 @login_required
 def account():
-    """Your mail address and what you are told of: ``{"email", "events": [...], "digest"}``."""
+    """Your mail address, what you are told of and the UI's language:
+    ``{"email", "events": [...], "digest", "ui_lang"}`` (``ui_lang`` null: the browser's)."""
     if request.method == "PUT":
         body = _json_body()
         me = users().require(current_user.name)
@@ -150,12 +151,17 @@ def account():
                         or not isinstance(digest, str):
                     abort(400, "'events' is a list of strings and 'digest' a string")
                 me = users().set_notify(me.name, events, digest)
+            if "ui_lang" in body:
+                chosen = body["ui_lang"]
+                if chosen is not None and (not isinstance(chosen, str) or chosen not in i18n.available()):
+                    abort(400, f"'ui_lang' is null or one of {', '.join(i18n.available())}")
+                me = users().set_ui_lang(me.name, chosen)
         except ChorusError as error:
             abort(400, str(error))
     me = users().require(current_user.name)
     return {"name": me.name, "role": me.role, "languages": me.langs, "email": me.email,
             "events": me.notify.get("events", []), "digest": me.notify.get("digest", "off"),
-            "choices": {"events": EVENTS, "digest": DIGESTS}}
+            "ui_lang": me.ui_lang, "choices": {"events": EVENTS, "digest": DIGESTS, "ui_lang": list(i18n.available())}}
 
 
 @bp.get("/search")

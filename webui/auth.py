@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -15,9 +18,9 @@ from wtforms.validators import DataRequired, Length
 
 from chorus.errors import ChorusError
 from chorus.project import parse_langs
-from chorus.users import MAX_PASSWORD, ROLES, User, normalize_name
+from chorus.users import DIGESTS, EVENTS, MAX_PASSWORD, ROLES, User, normalize_name
 
-from . import login_manager, project, store, users
+from . import i18n, login_manager, project, store, users
 from .store import LoginLimits, Refused
 
 bp = Blueprint("auth", __name__)
@@ -88,8 +91,8 @@ def coordinator_required(view):
 
 
 class LoginForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,7 +119,7 @@ def login():
             attempt = store().begin_login(name, address, device, login_limits())
         except Refused as refused:
             status, headers = 429, {"Retry-After": str(refused.retry_after)}
-            form.password.errors.append(f"Too many failed attempts: wait {_wait(refused.retry_after)} and try again.")
+            form.password.errors.append(_("Too many failed attempts: wait %(time)s and try again.", time=_wait(refused.retry_after)))
         else:
             user = users().authenticate(name, form.password.data)
             if user is not None:
@@ -126,7 +129,7 @@ def login():
                 response = redirect(_safe_next(request.args.get("next")))
                 _remember_browser(response, user.name, device)
                 return response
-            form.password.errors.append("Wrong user name or password.")
+            form.password.errors.append(_("Wrong user name or password."))
             status = 401
     elif request.method == "POST":
         status = 400
@@ -141,9 +144,11 @@ def login_limits() -> LoginLimits:
 
 
 def _wait(seconds: int) -> str:
+    from flask_babel import ngettext
+
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{round(seconds / 60)} minutes"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", round(seconds / 60))
 
 
 # A browser where a user logged in before carries a signed cookie naming them, so that failures
@@ -205,7 +210,8 @@ def logout():
 
 
 class AccountForm(FlaskForm):
-    email = StringField("Mail address (for notifications)", validators=[Length(max=254)])
+    ui_lang = SelectField(_l("Language of this interface"), choices=[], default="")
+    email = StringField(_l("Mail address (for notifications)"), validators=[Length(max=254)])
 
 
 class TokenForm(FlaskForm):
@@ -215,28 +221,47 @@ class TokenForm(FlaskForm):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Your mail address, what you are told of and how often, and your API token."""
-    from chorus.users import DIGESTS, EVENTS
-
-    form = AccountForm()
+    """Your interface language, mail address, what you are told of and how often, and your API token."""
+    form = _account_form()
     status = 200
     me = users().require(current_user.name)
     if request.method == "GET":
         form.email.data = me.email or ""
+        form.ui_lang.data = _shown_ui_lang(me)
     elif form.validate_on_submit():
         try:
             users().set_email(me.name, form.email.data.strip() or None)
             users().set_notify(me.name, request.form.getlist("events"), request.form.get("digest", "off"))
+            users().set_ui_lang(me.name, form.ui_lang.data or None)
         except ChorusError as error:
             form.email.errors.append(str(error))
             status = 400
         else:
-            flash("Saved your notification settings.")
+            current_user.user = users().require(me.name)
+            refresh()  # the message below speaks the language just chosen
+            flash(_("Saved your settings."))
             return redirect(url_for("auth.account"))
     else:
         status = 400
-    return render_template("account.html", form=form, me=users().require(me.name), events=EVENTS, digests=DIGESTS,
-                           token_form=TokenForm(), token=None, mail=bool(_notify_mail())), status
+    return _account_page(form, users().require(me.name), None), status
+
+
+def _account_form() -> "AccountForm":
+    form = AccountForm()
+    form.ui_lang.choices = [("", _("as my browser asks"))] + i18n.choices()
+    return form
+
+
+def _shown_ui_lang(me: User) -> str:
+    """The user's UI language as the menu shows it ("": the browser's; also for a language
+    whose catalog this server no longer has)."""
+    return me.ui_lang if me.ui_lang in i18n.available() else ""
+
+
+def _account_page(form: "AccountForm", me: User, token: str | None):
+    return render_template("account.html", form=form, me=me, events=i18n.labels(EVENTS),
+                           digests=i18n.labels(DIGESTS), token_form=TokenForm(), token=token,
+                           mail=bool(_notify_mail()))
 
 
 def _notify_mail() -> bool:
@@ -248,26 +273,24 @@ def _notify_mail() -> bool:
 @login_required
 def new_token():
     """A new API token for yourself, shown once (the old one stops working)."""
-    from chorus.users import DIGESTS, EVENTS
-
     if not TokenForm().validate_on_submit():
         abort(400)
     token = users().new_token(current_user.name)
     me = users().require(current_user.name)
-    form = AccountForm()
+    form = _account_form()
     form.email.data = me.email or ""
-    return render_template("account.html", form=form, me=me, events=EVENTS, digests=DIGESTS,
-                           token_form=TokenForm(), token=token, mail=_notify_mail())
+    form.ui_lang.data = _shown_ui_lang(me)
+    return _account_page(form, me, token)
 
 
 # --- accounts (coordinators) ------------------------------------------------------------------
 
 
 class NewUserForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
-    role = SelectField("Role", choices=list(ROLES), default="translator")
-    langs = StringField("Languages (comma separated)", validators=[Length(max=200)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=list(ROLES), default="translator")
+    langs = StringField(_l("Languages (comma separated)"), validators=[Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 class RemoveUserForm(FlaskForm):
@@ -278,6 +301,7 @@ class RemoveUserForm(FlaskForm):
 @coordinator_required
 def manage_users():
     form = NewUserForm()
+    form.role.choices = [(role, i18n.role_name(role)) for role in ROLES]
     status = 200
     if form.validate_on_submit():
         try:
@@ -287,7 +311,7 @@ def manage_users():
             form.name.errors.append(str(error))
             status = 400
         else:
-            flash(f"Added {created.name}.")
+            flash(_("Added %(name)s.", name=created.name))
             return redirect(url_for("auth.manage_users"))
     elif request.method == "POST":
         status = 400
@@ -301,11 +325,11 @@ def remove_user(name: str):
     if not RemoveUserForm().validate_on_submit():
         abort(400)
     if name == current_user.name:
-        flash("You cannot remove your own account here.")
+        flash(_("You cannot remove your own account here."))
         return redirect(url_for("auth.manage_users"))
     try:
         users().remove(name)
     except ChorusError:
         abort(404)
-    flash(f"Removed {name}.")
+    flash(_("Removed %(name)s.", name=name))
     return redirect(url_for("auth.manage_users"))

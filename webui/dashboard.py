@@ -31,14 +31,18 @@ from chorus.search import BadQuery, Result, search, split_marks
 from . import project
 from .auth import coordinator_required
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 bp = Blueprint("dashboard", __name__)
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_TITLE = 200
-STATE_LABELS = {"all": "All", "needs-work": "Needs work", "ready": "Ready to publish", "problems": "Problems"}
-SORT_LABELS = {"urgent": "Deadlines first, then newest", "newest": "Newest first"}
+STATE_LABELS = {"all": _l("All"), "needs-work": _l("Needs work"), "ready": _l("Ready to publish"),
+                "problems": _l("Problems")}
+SORT_LABELS = {"urgent": _l("Deadlines first, then newest"), "newest": _l("Newest first")}
 
 
 class BadRequest(ValueError):
@@ -273,12 +277,12 @@ def _formats(project_: Project) -> list[str]:
 
 
 class AddStatementForm(FlaskForm):
-    slug = StringField("Short name (optional: from the file name or the title)",
+    slug = StringField(_l("Short name (optional: from the file name or the title)"),
                        validators=[Optional(), Length(max=80)])
-    kind = RadioField("Format", choices=["txt", "md"], default="txt")
-    text = TextAreaField("Statement text", validators=[Optional(), Length(max=2_000_000)])
-    file = FileField("…or a file (.txt or .md)")
-    deadline = StringField("Deadline (optional; the server's time zone)", validators=[Optional(), Length(max=100)])
+    kind = RadioField(_l("Format"), choices=["txt", "md"], default="txt")
+    text = TextAreaField(_l("Statement text"), validators=[Optional(), Length(max=2_000_000)])
+    file = FileField(_l("…or a file (.txt or .md)"))
+    deadline = StringField(_l("Deadline (optional; the server's time zone)"), validators=[Optional(), Length(max=100)])
 
 
 @bp.route("/statements/new", methods=["GET", "POST"])
@@ -293,7 +297,7 @@ def add_statement():
             form.text.errors.append(str(error))
             status = 400
         else:
-            flash(f"Added {slug}; its drafts are being made in the background.")
+            flash(_("Added %(name)s; its drafts are being made in the background.", name=slug))
             return redirect(url_for("dashboard.index"))
     elif request.method == "POST":
         status = 400

@@ -17,26 +17,30 @@ from werkzeug.exceptions import HTTPException
 
 from chorus.editing import Unwritable, storage_reason
 from chorus.errors import ChorusError
+from chorus.users import N_
 
 __all__ = ["CANNOT_WRITE", "Unwritable", "install", "storage_reason"]
 
 log = logging.getLogger(__name__)
 
-CANNOT_WRITE = "The server cannot write right now; your text is kept in this page. Try again in a moment."
-CANNOT_WRITE_ELSE = "The server cannot write right now. Try again in a moment."
-CANNOT_READ = "The server cannot read its files right now. Try again in a moment."
+# The messages are English where they are made (the API's JSON keeps them so); pages show them
+# in the user's language (they are marked with N_ for the catalogs).
+CANNOT_WRITE = N_("The server cannot write right now; your text is kept in this page. Try again in a moment.")
+CANNOT_WRITE_ELSE = N_("The server cannot write right now. Try again in a moment.")
+CANNOT_READ = N_("The server cannot read its files right now. Try again in a moment.")
 SAVES = {"api.put_segment", "api.approve_segment", "review.save", "api.add_comment", "review.comment",
          "api.revert_segment", "review.revert"}
 PAGE_MESSAGES = {
-    400: "The request was not understood.",
-    403: "You may not do this here.",
-    404: "There is nothing here.",
-    405: "This address does not take that method.",
-    413: "That is too large.",
-    415: "That kind of content is not taken here.",
-    429: "Too many requests: wait a little and try again.",
-    500: "Something went wrong on the server. The error is in the server's log.",
+    400: N_("The request was not understood."),
+    403: N_("You may not do this here."),
+    404: N_("There is nothing here."),
+    405: N_("This address does not take that method."),
+    413: N_("That is too large."),
+    415: N_("That kind of content is not taken here."),
+    429: N_("Too many requests: wait a little and try again."),
+    500: N_("Something went wrong on the server. The error is in the server's log."),
 }
+FORM_EXPIRED = N_("The form expired or was sent from elsewhere. Go back, reload the page and try again.")
 
 
 def wants_json() -> bool:
@@ -47,7 +51,17 @@ def wants_json() -> bool:
 def answer(code: int, error: str, message: str, headers: dict | None = None):
     if wants_json():
         return {"error": error, "message": message}, code, headers or {}
-    return render_template("error.html", code=code, message=message), code, headers or {}
+    return error_page(code, message), code, headers or {}
+
+
+def error_page(code: int, message: str) -> str:
+    """The error page, its message in the user's language when the catalogs have it (the start
+    of a message: a storage error's reason in parentheses stays as it is)."""
+    from flask_babel import gettext
+
+    known, _, rest = message.partition(" (")
+    shown = gettext(known) + (f" ({rest}" if rest else "")
+    return render_template("error.html", code=code, message=shown)
 
 
 def install(app: Flask) -> None:
@@ -56,8 +70,7 @@ def install(app: Flask) -> None:
     def csrf_error(error):
         if wants_json():
             return {"error": "csrf", "message": error.description}, 400
-        return render_template("error.html", code=400, message="The form expired or was sent from elsewhere. "
-                               "Go back, reload the page and try again."), 400
+        return error_page(400, FORM_EXPIRED), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -72,7 +85,7 @@ def install(app: Flask) -> None:
         message = PAGE_MESSAGES.get(error.code, error.description)
         if error.code in (400, 415, 429) and error.description and not _default_description(error):
             message = error.description
-        return render_template("error.html", code=error.code, message=message), error.code, headers
+        return error_page(error.code, message), error.code, headers
 
     @app.errorhandler(ChorusError)
     def chorus_error(error):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from chorus.errors import ChorusError
@@ -34,7 +35,7 @@ def download(slug: str, lang: str):
                                fmt=fmt), 409
     if text is None:
         return render_template("error.html", code=503,
-                               message="Exporting is not available in this installation."), 503
+                               message=_("Exporting is not available in this installation.")), 503
     extension = _extension(slug, fmt)
     response = Response(text, mimetype=MIME.get(extension.rsplit(".", 1)[-1], "text/plain"))
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{lang}.{extension}"'

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
 
 from chorus.errors import ChorusError
+from chorus.users import N_
 
 from . import actions, extras, project, users
 
@@ -67,7 +68,7 @@ def download(slug: str, lang: str):
     except ChorusError as error:
         abort(409, str(error))
     if text is None:
-        abort(503, "Exporting is not available in this installation.")
+        abort(503, N_("Exporting is not available in this installation."))
     response = Response(text, mimetype=MIME.get(fmt, "text/plain"))
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{lang}.{fmt}"'
     return response

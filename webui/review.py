@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from chorus import editing
@@ -35,8 +37,8 @@ class SegmentForm(FlaskForm):
     """Only for the CSRF token: the fields are plain inputs named target, revision, action."""
 
 
-FILTER_LABELS = {"needs-work": "Needs work", "awaiting-approval": "Awaiting your approval",
-                 "untranslated": "Untranslated", "all": "All"}
+FILTER_LABELS = {"needs-work": _l("Needs work"), "awaiting-approval": _l("Awaiting your approval"),
+                 "untranslated": _l("Untranslated"), "all": _l("All")}
 
 
 def _filter_name() -> str:
@@ -126,15 +128,15 @@ def save(slug: str, lang: str, seg_id: str):
     try:
         outcome = actions.save(slug, lang, seg_id, target, revision, current_user, approve=action == "approve")
     except ValueError as error:
-        flash(f"Not saved: {error}.")
+        flash(_("Not saved: %(reason)s.", reason=error))
         return page(slug, lang, status=400, kept={"id": seg_id, "target": target})
     except Unwritable as error:
-        flash(f"Not saved. {CANNOT_WRITE} ({error.reason})")
+        flash(_("Not saved.") + f" {_(CANNOT_WRITE)} ({error.reason})")
         return page(slug, lang, status=503, kept={"id": seg_id, "target": target}, headers={"Retry-After": "30"})
     if outcome.status == 409:
         mine = {"id": seg_id, "target": target, "theirs": outcome.segment}
         return page(slug, lang, conflict=mine, status=409)
-    flash("Approved." if action == "approve" else "Saved.")
+    flash(_("Approved.") if action == "approve" else _("Saved."))
     return redirect(_page_url(slug, lang, outcome.next_id or seg_id))
 
 
@@ -157,9 +159,9 @@ def revert(slug: str, lang: str, seg_id: str):
     if request.accept_mimetypes.best == "application/json":
         return outcome.as_json(), outcome.status
     if outcome.status == 409:
-        flash("Not reverted: someone changed this segment since you opened it. Look again and retry.")
+        flash(_("Not reverted: someone changed this segment since you opened it. Look again and retry."))
         return page(slug, lang, status=409)
-    flash("Reverted.")
+    flash(_("Reverted."))
     return redirect(_page_url(slug, lang, seg_id))
 
 
@@ -172,9 +174,9 @@ def comment(slug: str, lang: str, seg_id: str):
     try:
         comments = actions.comment(slug, lang, seg_id, text, current_user)
     except ValueError as error:
-        return _comment_refused(slug, lang, seg_id, text, f"Comment not added: {error}.", 400)
+        return _comment_refused(slug, lang, seg_id, text, _("Comment not added: %(reason)s.", reason=error), 400)
     except Refused as refused:
-        return _comment_refused(slug, lang, seg_id, text, f"Comment not added: {refused}.", 429,
+        return _comment_refused(slug, lang, seg_id, text, _("Comment not added: %(reason)s.", reason=refused), 429,
                                 {"Retry-After": str(refused.retry_after)} if refused.retry_after else {})
     if request.accept_mimetypes.best == "application/json":
         return {"comments": comments}
@@ -200,7 +202,7 @@ def next_segment(slug: str, lang: str):
     chosen = "awaiting-approval" if request.values.get("filter") == "awaiting-approval" else "needs-work"
     found = actions.next_for(slug, lang, request.values.get("after"), current_user, (chosen,))
     if found is None:
-        flash("Nothing left that needs work here.")
+        flash(_("Nothing left that needs work here."))
         return redirect(_page_url(slug, lang, None))
     if request.method == "POST" and current_user.can_edit(lang):
         records().claim(slug, lang, found.id, current_user.name)

@@ -193,7 +193,9 @@ def _shown_status() -> dict | None:
     except ChorusError:
         return None
     state = gitsync.read_state(project)
-    return {"last_synced": state.get("success"), "ago": gitsync.ago(state.get("success")),
+    from .i18n import ago
+
+    return {"last_synced": state.get("success"), "ago": ago(state.get("success")),
             "error": state.get("error")}
 
 

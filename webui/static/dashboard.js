@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  var t = window.chorusText || function (text) { return text; };  // ui.js: the page's language
   var url = script && script.dataset.jobs;
   function active() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-job]")).filter(function (node) {
@@ -25,8 +26,8 @@
           var count = node.querySelector('[data-role="count"]');
           var label = node.querySelector('[data-role="label"]');
           if (bar) { bar.max = job.total || 1; bar.value = job.done; }
-          if (count) count.textContent = job.done + " of " + (job.total || "…") + " segments";
-          if (label) label.textContent = job.state === "running" ? "Drafting in the background" : "Drafts queued";
+          if (count) count.textContent = t("%s of %s segments", job.done, job.total || "…");
+          if (label) label.textContent = t(job.state === "running" ? "Drafting in the background" : "Drafts queued");
         });
         if (finished) { location.reload(); return; }
         setTimeout(poll, 1500);

@@ -12,6 +12,7 @@
   var saved = new WeakMap();   // textarea -> text as last saved (Esc goes back to it)
   var claimed = {};            // segment id -> time we last told the server we opened it
   var NEEDS_WORK = ["untranslated", "fuzzy"];
+  var t = window.chorusText || function (text) { return text; };  // ui.js: the page's language
 
   function articles() { return Array.prototype.slice.call(list.querySelectorAll("article.seg")); }
   function part(article, role) { return article.querySelector('[data-role="' + role + '"]'); }
@@ -40,7 +41,7 @@
     article.className = article.className.replace(/\bstate-\S+/, "state-" + state);
     var badge = part(article, "badge");
     badge.className = badge.className.replace(/\bstate-\S+/, "state-" + state);
-    badge.textContent = state === "fuzzy" ? "draft" : state;
+    badge.textContent = t(state === "fuzzy" ? "draft" : state);
   }
 
   function focusArticle(article) {
@@ -88,13 +89,13 @@
   function showConflict(article, body) {
     var box = part(article, "conflict");
     part(article, "conflict-text").textContent = body.target;
-    part(article, "conflict-state").textContent = body.state === "fuzzy" ? "draft" : body.state;
+    part(article, "conflict-state").textContent = t(body.state === "fuzzy" ? "draft" : body.state);
     box.hidden = false;
     article.classList.add("conflicted");
     // The next save is made against their revision: merging is a deliberate choice.
     setState(article, body.state, body.revision);
     saved.set(field(article), body.target);
-    setStatus(article, "Changed by someone else: merge and save again.", true);
+    setStatus(article, t("Changed by someone else: merge and save again."), true);
   }
 
   function hideConflict(article) {
@@ -105,12 +106,12 @@
   function send(article, approve, goNext) {
     if (!canEdit || (approve && !canApprove)) return;
     if (approve && article.dataset.mayApprove !== "1" && field(article).value === saved.get(field(article))) {
-      setStatus(article, "Not approved: another reviewer approves this text (four eyes).", true);
+      setStatus(article, t("Not approved: another reviewer approves this text (four eyes)."), true);
       return;
     }
     var area = field(article);
     var url = api + "/" + article.dataset.id + (approve ? "/approve" : "");
-    setStatus(article, "Saving…");
+    setStatus(article, t("Saving…"));
     fetch(url, {
       method: approve ? "POST" : "PUT",
       credentials: "same-origin",
@@ -119,22 +120,22 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status === 409) { showConflict(article, body); return; }
-        if (!response.ok) { setStatus(article, body.message || ("Not saved (" + response.status + ")"), true); return; }
+        if (!response.ok) { setStatus(article, body.message || t("Not saved (%s)", response.status), true); return; }
         hideConflict(article);
         setState(article, body.state, body.revision);
         setMayApprove(article, body.may_approve);
         area.value = body.target;
         saved.set(area, body.target);
-        setStatus(article, approve ? "Approved" : "Saved");
+        setStatus(article, t(approve ? "Approved" : "Saved"));
         refreshPreview();
         fetchRows([article.dataset.id]);  // QA warnings, origin, author and history, as now stored
         if (goNext) {
           var next = nextNeedingWork(article, body.next);
-          if (!focusArticle(next)) setStatus(article, (approve ? "Approved" : "Saved") + " · nothing left that needs work");
+          if (!focusArticle(next)) setStatus(article, t(approve ? "Approved" : "Saved") + " · " + t("nothing left that needs work"));
         }
       });
     }).catch(function () {
-      setStatus(article, "Not saved: the server cannot be reached. Your text is still here.", true);
+      setStatus(article, t("Not saved: the server cannot be reached. Your text is still here."), true);
     });
   }
 
@@ -162,19 +163,19 @@
     if (!form.classList.contains("comment-form")) return;
     event.preventDefault();
     var article = articleOf(form), box = form.querySelector("textarea"), status = form.querySelector('[data-role="comment-status"]');
-    if (!box.value.trim()) { status.textContent = "Write a comment first."; return; }
-    status.textContent = "Sending…";
+    if (!box.value.trim()) { status.textContent = t("Write a comment first."); return; }
+    status.textContent = t("Sending…");
     fetch(form.action, {
       method: "POST", credentials: "same-origin", body: new FormData(form),
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
-        if (!response.ok) { status.textContent = body.message || ("Comment not added (" + response.status + ")"); return; }
+        if (!response.ok) { status.textContent = body.message || t("Comment not added (%s)", response.status); return; }
         box.value = "";
-        status.textContent = "Comment added";
+        status.textContent = t("Comment added");
         fetchRows([article.dataset.id]);
       });
-    }).catch(function () { status.textContent = "Comment not added: the server cannot be reached. Your text is still here."; });
+    }).catch(function () { status.textContent = t("Comment not added: the server cannot be reached. Your text is still here."); });
   });
 
   list.addEventListener("focusin", function (event) {
@@ -211,7 +212,7 @@
     } else if (event.key === "Escape" && inTarget) {
       event.preventDefault();
       document.activeElement.value = saved.get(document.activeElement);
-      setStatus(article, "Reverted");
+      setStatus(article, t("Reverted"));
     }
   });
 
@@ -261,7 +262,7 @@
     if (article.dataset.revision === row.revision) return;  // we know this text (our own save)
     if (dirty && area.value !== theirs) {
       showConflict(article, { target: theirs, state: row.state, revision: row.revision });
-      setStatus(article, "Someone else saved this sentence while you were writing: merge and save.", true);
+      setStatus(article, t("Someone else saved this sentence while you were writing: merge and save."), true);
     } else {
       area.value = theirs;
       saved.set(area, theirs);
@@ -297,7 +298,7 @@
         label.className = "claimed";
         article.querySelector(".seg-head").appendChild(label);
       }
-      label.textContent = who + " has this open";
+      label.textContent = t("%s has this open", who);
     });
   }
 
@@ -329,7 +330,7 @@
     box.appendChild(document.createTextNode(text + " "));
     var link = document.createElement("a");
     link.href = location.href;
-    link.textContent = "Reload the page";
+    link.textContent = t("Reload the page");
     box.appendChild(link);
     box.hidden = false;
   }
@@ -355,7 +356,7 @@
     on("segment", applyRow);
     on("summary", applySummary);
     on("claims", function (body) { applyClaims(body.claims); });
-    on("reshaped", function () { note("Sentences were added to or removed from this statement."); });
+    on("reshaped", function () { note(t("Sentences were added to or removed from this statement.")); });
   }
   listen();
 
@@ -394,11 +395,11 @@
       if (preview) preview.open = true;
     } else if (button.dataset.action === "copy-text") {
       var text = document.getElementById("finished-text"), status = document.querySelector('[data-role="copy-status"]');
-      var done = function () { if (status) status.textContent = "Copied"; };
+      var done = function () { if (status) status.textContent = t("Copied"); };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text.value).then(done, function () {
           text.closest("details").open = true; text.select();
-          if (status) status.textContent = "Select the text and copy it";
+          if (status) status.textContent = t("Select the text and copy it");
         });
       } else { text.closest("details").open = true; text.select(); document.execCommand("copy"); done(); }
     }

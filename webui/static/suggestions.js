@@ -7,6 +7,7 @@
   var list = document.getElementById("segments");
   if (!list) return;
   var loaded = {};  // segment id -> the API's answer
+  var t = window.chorusText || function (text) { return text; };  // ui.js: the page's language
 
   function articleOf(node) { return node && node.closest ? node.closest("article.seg") : null; }
   function panelOf(article) { return article.querySelector('[data-role="engine-suggestions"]'); }
@@ -36,7 +37,7 @@
       li.dataset.engine = proposal.engine;
       if (!proposal.text) {
         li.className += " proposal-error";
-        li.textContent = proposal.error || (proposal.engine + ": no proposal");
+        li.textContent = proposal.error || t("%s: no proposal", proposal.engine);
         ol.appendChild(li);
         return;
       }
@@ -69,10 +70,10 @@
         use.dataset.number = String(number);
         use.setAttribute("aria-keyshortcuts", "Alt+" + number);
         use.href = useHref(article, number);
-        use.textContent = "Use";
+        use.textContent = t("Use");
         var hidden = document.createElement("span");
         hidden.className = "visually-hidden";
-        hidden.textContent = " suggestion " + number + " (" + proposal.origin + ")";
+        hidden.textContent = " " + t("suggestion %s (%s)", number, proposal.origin);
         use.appendChild(hidden);
         li.appendChild(use);
       }
@@ -98,7 +99,7 @@
     box.textContent = "";
     box.classList.add("loading");
     show(article, true);
-    announce(article, "Asking the engines…");
+    announce(article, t("Asking the engines…"));
     return fetch(panelOf(article).dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
@@ -109,11 +110,11 @@
       .then(function (body) {
         loaded[id] = body;
         var count = render(article, body);
-        announce(article, count ? count + (count === 1 ? " suggestion" : " suggestions") : "No suggestions");
+        announce(article, count === 1 ? t("1 suggestion") : count ? t("%s suggestions", count) : t("No suggestions"));
         return body;
       })
       .catch(function (error) {
-        box.textContent = "Suggestions cannot be loaded: " + error.message;
+        box.textContent = t("Suggestions cannot be loaded: %s", error.message);
         announce(article, box.textContent);
         return null;
       })
@@ -136,8 +137,8 @@
     area.dispatchEvent(new Event("input", { bubbles: true }));
     area.focus({ preventScroll: true });
     area.setSelectionRange(area.value.length, area.value.length);
-    announce(article, "Suggestion " + number + " (" + item.querySelector(".proposal-origin").textContent +
-             ") is in the field, not saved yet");
+    announce(article, t("Suggestion %s (%s) is in the field, not saved yet", number,
+                        item.querySelector(".proposal-origin").textContent));
     return true;
   }
 
@@ -164,7 +165,7 @@
       var number = digit[1];
       show(article, true);
       load(article).then(function () {
-        if (!insert(article, number)) announce(article, "There is no suggestion " + number + " here");
+        if (!insert(article, number)) announce(article, t("There is no suggestion %s here", number));
       });
     }
   });
