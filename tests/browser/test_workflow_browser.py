@@ -121,6 +121,21 @@ def test_reviewers_queue_four_eyes_and_revert(browser, server):
     expect(rosa.locator(f"#seg-{second} button[value=approve]")).to_be_visible()
 
 
+def open_panel(page, article, name: str) -> None:
+    """Open a row's panel, again if the row was drawn anew meanwhile (after a save the page
+    re-reads the row; a click that lands on the row being replaced opens the old one)."""
+    panel = article.locator(f"details.{name}")
+    for _ in range(30):
+        if panel.evaluate("element => element.open"):
+            page.wait_for_timeout(300)  # still open a moment later: the row is settled
+            if panel.evaluate("element => element.open"):
+                return
+        else:
+            article.locator(f"details.{name} summary").click()
+            page.wait_for_timeout(200)
+    raise AssertionError(f"the {name} panel did not stay open")
+
+
 def test_a_source_edit_shows_as_a_diff_and_keeps_the_comments(browser, server):
     project = server.project
     sentence = "We, the undersigned networks and unions, stand with the dockers of the northern harbour."
@@ -133,7 +148,7 @@ def test_a_source_edit_shows_as_a_diff_and_keeps_the_comments(browser, server):
     ana.focus(f"#t-{seg_id}")
     ana.keyboard.press("Control+Enter")
     expect(article.locator("[data-role=status]")).to_have_text("Saved")
-    article.locator("details.comments summary").click()
+    open_panel(ana, article, "comments")
     article.locator("textarea[name=text]").fill("¿«norte» o «septentrional»?")
     article.locator(".comment-form button").click()
     expect(article.locator("details.comments li")).to_contain_text("¿«norte» o «septentrional»?")  # no reload
