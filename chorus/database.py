@@ -33,6 +33,19 @@ def connect(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
             time.sleep(0.05)
 
 
+def add_columns(db: sqlite3.Connection, table: str, columns: tuple[tuple[str, str], ...]) -> None:
+    """Add the ``(name, type)`` columns that ``table`` lacks (files made by an older version
+    get them on first use); another process adding one meanwhile is fine."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns:
+        if name not in present:
+            try:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # another process added it meanwhile
+                    raise
+
+
 _inherited: list[sqlite3.Connection] = []
 
 

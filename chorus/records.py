@@ -63,14 +63,7 @@ _HISTORY_COLUMNS = (("old_revision", "TEXT"), ("new_revision", "TEXT"), ("pendin
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    columns = {row[1] for row in db.execute("PRAGMA table_info(history)")}
-    for name, kind in _HISTORY_COLUMNS:
-        if name not in columns:
-            try:
-                db.execute(f"ALTER TABLE history ADD COLUMN {name} {kind}")
-            except sqlite3.OperationalError as error:
-                if "duplicate column" not in str(error):  # another process added it meanwhile
-                    raise
+    database.add_columns(db, "history", _HISTORY_COLUMNS)
     db.execute("CREATE INDEX IF NOT EXISTS history_pending ON history (slug, lang) WHERE pending = 1")
 
 

@@ -386,14 +386,7 @@ def _setup(db: sqlite3.Connection) -> None:
     """Rows by column name; accounts made before names were compared case-blind get their
     folded name."""
     db.row_factory = sqlite3.Row
-    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
-    for column in ("fold", "email", "notify", "ui_lang"):
-        if column not in columns:
-            try:
-                db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
-            except sqlite3.OperationalError as error:
-                if "duplicate column" not in str(error):  # another process added it meanwhile
-                    raise
+    database.add_columns(db, "users", tuple((column, "TEXT") for column in ("fold", "email", "notify", "ui_lang")))
     missing = db.execute("SELECT name FROM users WHERE fold IS NULL").fetchall()
     if missing:
         with_folds = [(_fold(name), name) for (name,) in missing]
