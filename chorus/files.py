@@ -131,7 +131,7 @@ def remove_stale_temps(folders: list[Path], now: float | None = None, live: set[
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
-            if _alive(int(match.group(1))) and now - info.st_mtime < STALE_AFTER:
+            if process_alive(int(match.group(1))) and now - info.st_mtime < STALE_AFTER:
                 if live is not None:
                     live.add(str(folder))
                 continue
@@ -143,7 +143,8 @@ def remove_stale_temps(folders: list[Path], now: float | None = None, live: set[
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine still runs (a zombie nobody reaped does not)."""
     if pid == os.getpid():
         return True
     try:

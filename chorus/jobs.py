@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import database
+from .files import process_alive
 
 FILE_NAME = "jobs.sqlite3"
 KEEP_FINISHED = 24 * 3600  # seconds a finished job is still shown
@@ -149,10 +150,4 @@ def _alive(pid: int | None, host: str | None) -> bool:
         return False
     if host and host != socket.gethostname():
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
